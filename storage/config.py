@@ -1,0 +1,120 @@
+"""Configuration for every Huifang process, read once from the environment.
+
+Strict parsing: a bad value stops the process at start with a one-line message.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed."""
+
+
+def _int(env: dict[str, str], name: str, default: int, lo: int = 0, hi: int = 65535) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a whole number") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{name}={value} is outside {lo}..{hi}")
+    return value
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value not in choices:
+        raise ConfigError(f"{name}={value!r} must be one of {', '.join(choices)}")
+    return value
+
+
+def _instance_secret(instance: Path, name: str) -> str:
+    """A secret kept in the instance folder, created on first use (never in the repo)."""
+    path = instance / name
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(32)
+    path.write_text(value)
+    path.chmod(0o600)
+    return value
+
+
+@dataclass(frozen=True)
+class Config:
+    instance_dir: Path
+    database_url: str
+    secret_key: str
+    internal_token: str
+    redis_url: str | None = None
+    web_host: str = "127.0.0.1"
+    web_port: int = 5000
+    telephony: str = "sip"
+    sip_host: str = "127.0.0.1"
+    sip_port_base: int = 5200
+    sip_dial_uri: str = "sip:{number}@127.0.0.1:5070"
+    sip_caller_id: str = "huifang"
+    ring_timeout_s: int = 30
+    simulator_port: int = 5070
+    timezone: str = "Asia/Shanghai"
+    plan_interval_min: int = 5
+    testing: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def with_(self, **changes: object) -> Config:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def load_config(environ: dict[str, str] | None = None) -> Config:
+    """Build the configuration from ``environ`` (default: the process environment)."""
+    env = dict(os.environ if environ is None else environ)
+    instance = Path(env.get("HUIFANG_INSTANCE") or PROJECT_ROOT / "instance").resolve()
+    db_url = env.get("HUIFANG_DATABASE_URL") or f"sqlite:///{instance / 'huifang.db'}"
+    if "://" not in db_url:
+        raise ConfigError(f"HUIFANG_DATABASE_URL={db_url!r} is not a database URL")
+    dial_uri = env.get("HUIFANG_SIP_DIAL_URI") or "sip:{number}@127.0.0.1:5070"
+    if "{number}" not in dial_uri:
+        raise ConfigError("HUIFANG_SIP_DIAL_URI must contain {number}")
+    tz = env.get("HUIFANG_TIMEZONE") or "Asia/Shanghai"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"HUIFANG_TIMEZONE={tz!r} is not a known time zone") from None
+    return Config(
+        instance_dir=instance,
+        database_url=db_url,
+        secret_key=env.get("HUIFANG_SECRET_KEY") or _instance_secret(instance, "secret_key"),
+        internal_token=env.get("HUIFANG_INTERNAL_TOKEN")
+        or _instance_secret(instance, "internal_token"),
+        redis_url=env.get("HUIFANG_REDIS_URL") or None,
+        web_host=env.get("HUIFANG_HOST") or "127.0.0.1",
+        web_port=_int(env, "HUIFANG_PORT", 5000, 1),
+        telephony=_choice(env, "HUIFANG_TELEPHONY", "sip", ("sip", "twilio")),
+        sip_host=env.get("HUIFANG_SIP_HOST") or "127.0.0.1",
+        sip_port_base=_int(env, "HUIFANG_SIP_PORT_BASE", 5200, 1024),
+        sip_dial_uri=dial_uri,
+        sip_caller_id=env.get("HUIFANG_SIP_CALLER_ID") or "huifang",
+        ring_timeout_s=_int(env, "HUIFANG_RING_TIMEOUT", 30, 1, 300),
+        simulator_port=_int(env, "HUIFANG_SIMULATOR_PORT", 5070, 1024),
+        timezone=tz,
+        plan_interval_min=_int(env, "HUIFANG_PLAN_INTERVAL_MIN", 5, 1, 1440),
+        testing=env.get("HUIFANG_TESTING") == "1",
+    )

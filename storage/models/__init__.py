@@ -1,0 +1,26 @@
+"""Typed SQLAlchemy 2.0 models. Importing this package registers every table."""
+
+from storage.models.archive import Customer, Delivery, Phone, RepairOrder, Vehicle
+from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.calls import AgentStatus, CallAttempt, CallTask, Outcome, TaskItem
+from storage.models.people import Store, User, UserRole, UserStore
+
+__all__ = [
+    "AgentStatus",
+    "Base",
+    "CallAttempt",
+    "CallTask",
+    "Customer",
+    "Delivery",
+    "Outcome",
+    "Phone",
+    "RepairOrder",
+    "Store",
+    "TaskItem",
+    "User",
+    "UserRole",
+    "UserStore",
+    "UTCDateTime",
+    "Vehicle",
+    "utcnow",
+]

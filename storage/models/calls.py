@@ -1,0 +1,113 @@
+"""Follow-up work: tasks (one call that may cover several task types), attempts, outcomes,
+and each agent's live state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.codes import AgentState, TaskStatus
+from storage.models.archive import Customer, Phone
+from storage.models.base import Base, utcnow
+
+
+class CallTask(Base):
+    """One call to one customer. Its items say which follow-ups the call covers."""
+
+    __tablename__ = "call_task"
+    __table_args__ = (Index("ix_call_task_queue", "status", "next_attempt_at", "deadline_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default=TaskStatus.PENDING)
+    due_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    claimed_by_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"))
+    claimed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    customer: Mapped[Customer] = relationship()
+    items: Mapped[list[TaskItem]] = relationship(
+        back_populates="task", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def types(self) -> list[str]:
+        return sorted({i.task_type for i in self.items})
+
+
+class TaskItem(Base):
+    """One follow-up owed to a customer, from one source fact (e.g. ``ro:RO-2026-0001``).
+
+    The unique key (store, type, source) is what makes planning idempotent.
+    """
+
+    __tablename__ = "task_item"
+    __table_args__ = (UniqueConstraint("store_id", "task_type", "source_ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
+    task_id: Mapped[int] = mapped_column(ForeignKey("call_task.id", ondelete="CASCADE"), index=True)
+    task_type: Mapped[str] = mapped_column(String(32))
+    source_ref: Mapped[str] = mapped_column(String(64))
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"))
+    due_at: Mapped[datetime]
+    deadline_at: Mapped[datetime]
+    reason: Mapped[str | None] = mapped_column(String(200))
+    task: Mapped[CallTask] = relationship(back_populates="items")
+
+
+class CallAttempt(Base):
+    """One dial of one phone for one task, with what the network answered."""
+
+    __tablename__ = "call_attempt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("call_task.id"), index=True)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), index=True)
+    phone_id: Mapped[int | None] = mapped_column(ForeignKey("phone.id"))
+    dialled: Mapped[str] = mapped_column(String(200))
+    backend: Mapped[str] = mapped_column(String(16), default="sip")
+    carrier_ref: Mapped[str | None] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    setup_ms: Mapped[int | None]
+    sip_status: Mapped[int | None]
+    network_outcome: Mapped[str | None] = mapped_column(String(16))
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    task: Mapped[CallTask] = relationship()
+    phone: Mapped[Phone | None] = relationship()
+    outcome: Mapped[Outcome | None] = relationship(back_populates="attempt", uselist=False)
+
+
+class Outcome(Base):
+    """What the agent recorded for an answered attempt; a draft until wrap-up commits it."""
+
+    __tablename__ = "outcome"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempt.id"), unique=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("call_task.id"), index=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    code: Mapped[str | None] = mapped_column(String(32))
+    satisfaction: Mapped[int | None]
+    complaint_text: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    final: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    saved_at: Mapped[datetime | None]
+    attempt: Mapped[CallAttempt] = relationship(back_populates="outcome")
+
+
+class AgentStatus(Base):
+    """An agent's live state, shared by the web tier and the agent's seat worker."""
+
+    __tablename__ = "agent_status"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), default=AgentState.OFFLINE)
+    since: Mapped[datetime] = mapped_column(default=utcnow)
+    logged_in: Mapped[bool] = mapped_column(default=False)
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempt.id"))
+    pause_reason: Mapped[str | None] = mapped_column(String(64))
