@@ -1,1 +1,70 @@
-"""Huifang console."""
+"""The web tier: Flask app factory, one blueprint per screen, Socket.IO namespaces.
+
+``create_app`` binds extensions and blueprints and starts nothing: no threads, no scheduler,
+no SIP endpoint. Long-lived processes start from the ``huifang`` CLI.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import Babel
+from flask_socketio import SocketIO
+from flask_wtf.csrf import CSRFProtect
+
+from console.auth.login import login_manager
+from storage.config import PROJECT_ROOT, Config, load_config
+from storage.db import make_engine, make_session_factory
+
+LOCALES = ("zh_Hans", "en")
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def select_locale() -> str:
+    """``?lang=`` switches and is remembered in the session; Chinese first."""
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        session["lang"] = asked
+    return session.get("lang") or "zh_Hans"
+
+
+def create_app(config: Config | None = None) -> Flask:
+    config = config or load_config()
+    app = Flask(
+        __name__,
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_path=str(config.instance_dir),
+    )
+    app.config.update(
+        SECRET_KEY=config.secret_key,
+        HUIFANG=config,
+        TESTING=config.testing,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="zh_Hans",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+    )
+    app.extensions["huifang.sessions"] = make_session_factory(make_engine(config.database_url))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    socketio = SocketIO(app, async_mode="threading", message_queue=config.redis_url)
+    _register(app, socketio)
+    return app
+
+
+def _register(app: Flask, socketio: SocketIO) -> None:
+    from console.agent.views import bp as agent_bp
+    from console.auth.views import bp as auth_bp
+    from console.errors import register_error_handlers
+    from console.realtime.namespaces import register_namespaces
+    from console.supervisor.views import bp as supervisor_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agent_bp)
+    app.register_blueprint(supervisor_bp)
+    register_error_handlers(app)
+    register_namespaces(app, socketio)

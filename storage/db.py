@@ -1,7 +1,7 @@
 """Engine and session factory. Sessions are owned by the caller:
 
-    with session_scope(factory) as s:   # one short transaction
-        ...
+with session_scope(factory) as s:   # one short transaction
+    ...
 """
 
 from __future__ import annotations

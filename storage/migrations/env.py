@@ -5,6 +5,11 @@ from storage.models import Base
 
 config = context.config
 url = config.get_main_option("sqlalchemy.url")
+FOREIGN_TABLES = {"apscheduler_jobs"}  # owned by APScheduler's job store, not by our models
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    return not (type_ == "table" and name in FOREIGN_TABLES)
 
 
 def run_migrations_online() -> None:
@@ -15,6 +20,7 @@ def run_migrations_online() -> None:
             target_metadata=Base.metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.codes import AgentState, TaskStatus
-from storage.models.archive import Customer, Phone
+from storage.models.archive import Customer, Phone, Vehicle
 from storage.models.base import Base, utcnow
 
 
@@ -59,6 +59,7 @@ class TaskItem(Base):
     deadline_at: Mapped[datetime]
     reason: Mapped[str | None] = mapped_column(String(200))
     task: Mapped[CallTask] = relationship(back_populates="items")
+    vehicle: Mapped[Vehicle | None] = relationship()
 
 
 class CallAttempt(Base):

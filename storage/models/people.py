@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.codes import Role, SUPERVISOR_ROLES
+from storage.codes import SUPERVISOR_ROLES, Role
 from storage.models.base import Base, utcnow
 
 
@@ -29,13 +29,10 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str] = mapped_column(String(8), default="zh_Hans")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    roles: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
-    stores: Mapped[list[UserStore]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
+    roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    stores: Mapped[list[UserStore]] = relationship(cascade="all, delete-orphan", lazy="selectin")
 
     @property
     def role_codes(self) -> set[str]:

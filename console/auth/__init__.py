@@ -1,0 +1,1 @@
+"""Login screen and the signed-in user."""

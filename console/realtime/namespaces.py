@@ -1,0 +1,164 @@
+"""Socket.IO handlers: check who is asking, call one service, let the notifier emit."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+
+from flask import Flask, request
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
+
+from console.db import config, transaction, utcnow
+from console.errors import ack_error
+from console.realtime.notifier import (
+    AGENT_NS,
+    INTERNAL_NS,
+    SUPERVISOR_NS,
+    SUPERVISORS_ROOM,
+    Notifier,
+    agent_room,
+    notifier,
+)
+from console.services import desk
+from dialer.events import (
+    DIALERS_ROOM,
+    ROLE_DIALER,
+    ROLE_SCHEDULER,
+    ROLE_SEAT,
+    SEATS_ROOM,
+    seat_room,
+)
+from storage.codes import AgentState
+from storage.errors import DomainError
+from storage.models import User
+
+log = logging.getLogger("huifang.web")
+OK = {"ok": True}
+
+
+class AgentNamespace(Namespace):
+    def on_connect(self, auth=None):
+        if not current_user.is_authenticated or not current_user.is_agent:
+            raise ConnectionRefusedError("sign in as an agent")
+        agent_id = current_user.id
+        join_room(agent_room(agent_id))
+        with transaction() as s:
+            s.get_one(User, agent_id).locale = str(get_locale())
+            status = desk.status_of(s, agent_id)
+            attempt_id = status.attempt_id if status.state in _POPPED else None
+        notifier().agent_state(agent_id, to=request.sid)
+        if attempt_id is not None:  # a reload mid-call: show the record and the draft again
+            notifier().screen_pop(agent_id, attempt_id, to=request.sid)
+
+    def on_set_state(self, data=None):
+        target = (data or {}).get("state")
+        try:
+            with transaction() as s:
+                desk.set_state(s, current_user.id, target, utcnow())
+        except DomainError as exc:
+            return ack_error(exc)
+        _after_agent_change(current_user.id, wake=target == AgentState.READY)
+        return OK
+
+    def on_hangup(self, data=None):
+        notifier().hangup_seat(current_user.id)
+        return OK
+
+    def on_draft(self, data=None):
+        try:
+            with transaction() as s:
+                desk.save_draft(s, current_user.id, data or {})
+        except DomainError as exc:
+            return ack_error(exc)
+        return OK
+
+    def on_wrap_up(self, data=None):
+        try:
+            with transaction() as s:
+                status = desk.wrap_up(s, current_user.id, data or {}, utcnow())
+                ready = desk.status_of(s, current_user.id).state == AgentState.READY
+        except DomainError as exc:
+            return ack_error(exc)
+        _after_agent_change(current_user.id, wake=ready)
+        return OK | {"outcome_id": status.id}
+
+
+_POPPED = (AgentState.ON_CALL, AgentState.WRAP_UP)
+
+
+def _after_agent_change(agent_id: int, *, wake: bool) -> None:
+    notifier().agent_changed(agent_id)
+    if wake:
+        notifier().wake_seat(agent_id)
+
+
+class SupervisorNamespace(Namespace):
+    def on_connect(self, auth=None):
+        if not current_user.is_authenticated or not current_user.is_supervisor:
+            raise ConnectionRefusedError("sign in as a supervisor")
+        join_room(SUPERVISORS_ROOM)
+        notifier().stats(to=request.sid)
+
+
+class InternalNamespace(Namespace):
+    """Huifang's own processes: authenticated by the service token, from a private network.
+    Handler names follow ``dialer.events.ToWeb``."""
+
+    def on_connect(self, auth=None):
+        auth = auth or {}
+        if not _private(request.remote_addr) or not hmac.compare_digest(
+            str(auth.get("token", "")), config().internal_token
+        ):
+            log.warning("refused an /internal connection from %s", request.remote_addr)
+            raise ConnectionRefusedError("not allowed")
+        role = auth.get("role")
+        if role == ROLE_SEAT:
+            join_room(seat_room(int(auth["agent_id"])))
+            join_room(SEATS_ROOM)
+        elif role == ROLE_DIALER:
+            join_room(DIALERS_ROOM)
+            notifier().seats(to=request.sid)
+        elif role != ROLE_SCHEDULER:
+            raise ConnectionRefusedError("unknown role")
+
+    def on_agent_changed(self, data):
+        notifier().agent_changed(int(data["agent_id"]))
+
+    def on_call_ringing(self, data):
+        agent_id = int(data["agent_id"])
+        notifier().ringing(agent_id, int(data["attempt_id"]))
+        notifier().agent_changed(agent_id)
+
+    def on_call_answered(self, data):
+        agent_id = int(data["agent_id"])
+        notifier().screen_pop(agent_id, int(data["attempt_id"]))
+        notifier().agent_changed(agent_id)
+
+    def on_call_ended(self, data):
+        agent_id = int(data["agent_id"])
+        notifier().call_ended(agent_id, int(data["attempt_id"]), data.get("hung_up_by"))
+        notifier().agent_changed(agent_id)
+
+    def on_tasks_planned(self, data):
+        notifier().wake_all_seats()
+        notifier().stats()
+
+
+def _private(addr: str | None) -> bool:
+    try:
+        ip = ipaddress.ip_address(addr or "")
+    except ValueError:
+        return False
+    return ip.is_loopback or ip.is_private
+
+
+def register_namespaces(app: Flask, socketio: SocketIO) -> None:
+    app.extensions["huifang.notifier"] = Notifier(
+        socketio, app.extensions["huifang.sessions"], app.config["HUIFANG"].tz
+    )
+    socketio.on_namespace(AgentNamespace(AGENT_NS))
+    socketio.on_namespace(SupervisorNamespace(SUPERVISOR_NS))
+    socketio.on_namespace(InternalNamespace(INTERNAL_NS))

@@ -1,0 +1,118 @@
+"""The only code that emits. Owns the browser-facing event names and payload shapes, and
+re-emits what seat workers, the dialer and the scheduler report on ``/internal``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from flask import current_app
+from flask_socketio import SocketIO
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from console.services.screen_pop import ringing_payload, screen_pop
+from console.services.stats import live_stats
+from dialer.events import DIALERS_ROOM, SEATS_ROOM, ToDialer, ToSeat, seat_room
+from storage.db import session_scope
+from storage.models import AgentStatus, CallAttempt, User
+
+AGENT_NS, SUPERVISOR_NS, INTERNAL_NS = "/agent", "/supervisor", "/internal"
+SUPERVISORS_ROOM = "supervisors"
+
+
+class ToAgent(StrEnum):
+    STATE = "state"
+    RINGING = "ringing"
+    SCREEN_POP = "screen_pop"
+    CALL_ENDED = "call_ended"
+    ERROR = "error"
+
+
+class ToSupervisor(StrEnum):
+    STATS = "stats"
+
+
+def agent_room(agent_id: int) -> str:
+    return f"agent:{agent_id}"
+
+
+class Notifier:
+    def __init__(self, socketio: SocketIO, sessions: sessionmaker[Session], tz) -> None:
+        self.socketio = socketio
+        self.sessions = sessions
+        self.tz = tz
+
+    def _emit(self, event: str, data: dict, namespace: str, to: str) -> None:
+        self.socketio.emit(event, data, namespace=namespace, to=to)
+
+    # -- browsers -------------------------------------------------------------------------
+    def agent_state(self, agent_id: int, to: str | None = None) -> None:
+        with session_scope(self.sessions) as s:
+            status = s.get(AgentStatus, agent_id)
+            data = {
+                "state": status.state if status else "offline",
+                "since": status.since.isoformat() if status else None,
+                "attempt_id": status.attempt_id if status else None,
+            }
+        self._emit(ToAgent.STATE, data, AGENT_NS, to or agent_room(agent_id))
+
+    def stats(self, to: str = SUPERVISORS_ROOM) -> None:
+        with session_scope(self.sessions) as s:
+            data = live_stats(s, datetime.now(UTC), self.tz)
+        self._emit(ToSupervisor.STATS, data, SUPERVISOR_NS, to)
+
+    def ringing(self, agent_id: int, attempt_id: int) -> None:
+        with session_scope(self.sessions) as s:
+            data = ringing_payload(s, attempt_id)
+        self._emit(ToAgent.RINGING, data, AGENT_NS, agent_room(agent_id))
+
+    def screen_pop(self, agent_id: int, attempt_id: int, to: str | None = None) -> None:
+        with session_scope(self.sessions) as s:
+            user = s.get_one(User, agent_id)
+            data = screen_pop(s, attempt_id, user.locale, datetime.now(UTC))
+        self._emit(ToAgent.SCREEN_POP, data, AGENT_NS, to or agent_room(agent_id))
+
+    def call_ended(self, agent_id: int, attempt_id: int, hung_up_by: str | None) -> None:
+        with session_scope(self.sessions) as s:
+            attempt = s.get_one(CallAttempt, attempt_id)
+            data = {
+                "attempt_id": attempt_id,
+                "network_outcome": attempt.network_outcome,
+                "sip_status": attempt.sip_status,
+                "answered": attempt.answered_at is not None,
+                "hung_up_by": hung_up_by,
+            }
+        self._emit(ToAgent.CALL_ENDED, data, AGENT_NS, agent_room(agent_id))
+
+    def agent_changed(self, agent_id: int) -> None:
+        self.agent_state(agent_id)
+        self.stats()
+
+    # -- processes ------------------------------------------------------------------------
+    def wake_seat(self, agent_id: int) -> None:
+        self._emit(ToSeat.WAKE, {}, INTERNAL_NS, seat_room(agent_id))
+
+    def wake_all_seats(self) -> None:
+        self._emit(ToSeat.WAKE, {}, INTERNAL_NS, SEATS_ROOM)
+
+    def hangup_seat(self, agent_id: int) -> None:
+        self._emit(ToSeat.HANGUP, {}, INTERNAL_NS, seat_room(agent_id))
+
+    def agent_logged_in(self, agent_id: int) -> None:
+        self._emit(ToDialer.SEAT_LOGIN, {"agent_id": agent_id}, INTERNAL_NS, DIALERS_ROOM)
+        self.stats()
+
+    def agent_logged_out(self, agent_id: int) -> None:
+        self._emit(ToDialer.SEAT_LOGOUT, {"agent_id": agent_id}, INTERNAL_NS, DIALERS_ROOM)
+        self.agent_state(agent_id)
+        self.stats()
+
+    def seats(self, to: str) -> None:
+        with session_scope(self.sessions) as s:
+            ids = list(s.scalars(select(AgentStatus.user_id).where(AgentStatus.logged_in)))
+        self._emit(ToDialer.SEATS, {"agent_ids": ids}, INTERNAL_NS, to)
+
+
+def notifier() -> Notifier:
+    return current_app.extensions["huifang.notifier"]

@@ -1,0 +1,168 @@
+"""The agent's desk: log in and out, ready and pause, draft and wrap up an outcome."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash
+
+from dialer.agent_state import check_transition
+from storage.codes import AgentState as S
+from storage.codes import ConversationOutcome as C
+from storage.codes import PhoneValidity, TaskStatus
+from storage.errors import DomainError, InvalidInput
+from storage.models import AgentStatus, CallAttempt, Outcome, Store, User
+
+AGENT_CHOSEN_STATES = (S.READY, S.PAUSED)
+TEXT_LIMIT = 4000
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None or not user.active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def status_of(session: Session, agent_id: int) -> AgentStatus:
+    status = session.get(AgentStatus, agent_id)
+    if status is None:
+        status = AgentStatus(user_id=agent_id, state=S.OFFLINE, logged_in=False)
+        session.add(status)
+        session.flush()
+    return status
+
+
+def log_in(session: Session, agent_id: int, now: datetime) -> AgentStatus:
+    """A login leaves the agent paused: they choose when to take calls."""
+    status = status_of(session, agent_id)
+    if not status.logged_in:
+        status.state, status.since, status.logged_in = S.PAUSED, now, True
+    return status
+
+
+def log_out(session: Session, agent_id: int, now: datetime) -> AgentStatus:
+    status = status_of(session, agent_id)
+    if status.state in (S.RINGING, S.ON_CALL):
+        raise DomainError("hang up before logging out", code="call_in_progress")
+    status.state, status.since, status.logged_in = S.OFFLINE, now, False
+    return status
+
+
+def set_state(session: Session, agent_id: int, target: str, now: datetime) -> AgentStatus:
+    """Ready or paused, chosen by the agent."""
+    if target not in AGENT_CHOSEN_STATES:
+        raise InvalidInput(f"an agent can only choose ready or paused, not {target!r}")
+    status = status_of(session, agent_id)
+    if status.state == S.WRAP_UP:
+        raise DomainError("record the outcome of the call first", code="outcome_pending")
+    if status.state != target:
+        check_transition(status.state, target)
+        status.state, status.since = target, now
+    return status
+
+
+def _answered_attempt(session: Session, agent_id: int, attempt_id: object) -> CallAttempt:
+    try:
+        attempt = session.get(CallAttempt, int(attempt_id))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        attempt = None
+    if attempt is None or attempt.agent_id != agent_id or attempt.answered_at is None:
+        raise InvalidInput("no answered call of yours with that id", field="attempt_id")
+    return attempt
+
+
+def save_draft(session: Session, agent_id: int, data: dict) -> Outcome:
+    """Keep what the agent typed so far; a reload or a dropped connection loses nothing."""
+    attempt = _answered_attempt(session, agent_id, data.get("attempt_id"))
+    outcome = attempt.outcome or Outcome(
+        attempt_id=attempt.id, task_id=attempt.task_id, agent_id=agent_id
+    )
+    if outcome.final:
+        raise DomainError("this outcome was already saved", code="outcome_final")
+    outcome.code = _code(data.get("code"), required=False)
+    outcome.satisfaction = _satisfaction(data.get("satisfaction"), required=False)
+    outcome.complaint_text = _text(data.get("complaint_text"))
+    outcome.notes = _text(data.get("notes"))
+    session.add(outcome)
+    session.flush()
+    return outcome
+
+
+def wrap_up(session: Session, agent_id: int, data: dict, now: datetime) -> Outcome:
+    """Commit the outcome, close or re-queue the task, and free the agent (ready or paused)."""
+    status = status_of(session, agent_id)
+    if status.state in (S.RINGING, S.ON_CALL):
+        raise DomainError("hang up before wrapping up", code="call_in_progress")
+    outcome = save_draft(session, agent_id, data)
+    code = _code(outcome.code, required=True)
+    if code == C.COMPLETED:
+        _satisfaction(outcome.satisfaction, required=True)
+    if code == C.COMPLAINT and not outcome.complaint_text:
+        raise InvalidInput("write the complaint down word for word", field="complaint_text")
+    outcome.final, outcome.saved_at = True, now
+    _apply_to_task(session, outcome.attempt, code, data, now)
+    nxt = S.PAUSED if data.get("next") == S.PAUSED else S.READY
+    check_transition(status.state, nxt)
+    status.state, status.since, status.attempt_id = nxt, now, None
+    return outcome
+
+
+def _apply_to_task(session: Session, attempt: CallAttempt, code: C, data: dict, now) -> None:
+    task = attempt.task
+    task.attempts += 1
+    if code == C.CALL_BACK_LATER:
+        store = session.get_one(Store, task.store_id)
+        task.status = TaskStatus.PENDING
+        task.next_attempt_at = _callback_time(data.get("callback_at"), ZoneInfo(store.timezone))
+        task.claimed_by_id = None
+        return
+    if code == C.WRONG_PERSON and attempt.phone is not None:
+        attempt.phone.validity = PhoneValidity.WRONG
+    task.status, task.closed_at, task.closed_reason = TaskStatus.DONE, now, code.value
+    task.claimed_by_id = None
+
+
+def _callback_time(raw: object, tz: ZoneInfo) -> datetime:
+    try:
+        at = datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise InvalidInput(
+            "give the time the customer asked to be called back", field="callback_at"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=tz)
+
+
+def _code(raw: object, *, required: bool) -> C | None:
+    if raw in (None, ""):
+        if required:
+            raise InvalidInput("choose the outcome of the call", field="code")
+        return None
+    try:
+        return C(str(raw))
+    except ValueError:
+        raise InvalidInput(f"unknown outcome code {raw!r}", field="code") from None
+
+
+def _satisfaction(raw: object, *, required: bool) -> int | None:
+    if raw in (None, ""):
+        if required:
+            raise InvalidInput("ask for the overall satisfaction (1-5)", field="satisfaction")
+        return None
+    try:
+        value = int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        value = 0
+    if not 1 <= value <= 5:
+        raise InvalidInput("satisfaction is a whole number from 1 to 5", field="satisfaction")
+    return value
+
+
+def _text(raw: object) -> str | None:
+    text = str(raw or "").strip()
+    if len(text) > TEXT_LIMIT:
+        raise InvalidInput(f"keep it under {TEXT_LIMIT} characters")
+    return text or None

@@ -1,0 +1,74 @@
+"""Live counts for the supervisors' wallboard, read from the same tables as reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.codes import AgentState, Role, TaskStatus
+from storage.models import AgentStatus, CallAttempt, CallTask, Outcome, User, UserRole
+
+
+def start_of_day(now: datetime, tz: ZoneInfo) -> datetime:
+    return datetime.combine(now.astimezone(tz).date(), time(0), tzinfo=tz)
+
+
+def live_stats(session: Session, now: datetime, tz: ZoneInfo) -> dict:
+    today = start_of_day(now, tz)
+    agents = _agents(session)
+    by_outcome = dict(
+        session.execute(
+            select(CallAttempt.network_outcome, func.count())
+            .where(CallAttempt.started_at >= today, CallAttempt.network_outcome.is_not(None))
+            .group_by(CallAttempt.network_outcome)
+        ).all()
+    )
+    conversations = dict(
+        session.execute(
+            select(Outcome.code, func.count())
+            .where(Outcome.final.is_(True), Outcome.saved_at >= today)
+            .group_by(Outcome.code)
+        ).all()
+    )
+    pending = (
+        select(func.count())
+        .select_from(CallTask)
+        .where(
+            CallTask.status.in_((TaskStatus.PENDING, TaskStatus.CLAIMED)), CallTask.due_at <= now
+        )
+    )
+    overdue = pending.where(CallTask.deadline_at < now)
+    total = session.scalar(
+        select(func.count()).select_from(CallAttempt).where(CallAttempt.started_at >= today)
+    )
+    return {
+        "agents": agents,
+        "by_state": dict(Counter(a["state"] for a in agents)),
+        "calls_today": {"total": total or 0, "by_outcome": by_outcome},
+        "conversations_today": conversations,
+        "tasks": {"due": session.scalar(pending) or 0, "overdue": session.scalar(overdue) or 0},
+        "at": now.isoformat(),
+    }
+
+
+def _agents(session: Session) -> list[dict]:
+    rows = session.execute(
+        select(User.id, User.display_name, AgentStatus.state, AgentStatus.since)
+        .join(UserRole, UserRole.user_id == User.id)
+        .outerjoin(AgentStatus, AgentStatus.user_id == User.id)
+        .where(UserRole.role == Role.AGENT, User.active.is_(True))
+        .order_by(User.display_name)
+    ).all()
+    return [
+        {
+            "id": uid,
+            "name": name,
+            "state": state or AgentState.OFFLINE,
+            "since": since.isoformat() if since else None,
+        }
+        for uid, name, state, since in rows
+    ]

@@ -1,0 +1,42 @@
+"""Names of the events on the web tier's ``/internal`` namespace, in one place.
+
+Payloads carry ids only; the web tier reads the store to build what browsers see.
+"""
+
+from enum import StrEnum
+
+
+class ToWeb(StrEnum):
+    """Sent by seat workers, the dialer supervisor and the scheduler to the web tier."""
+
+    AGENT_CHANGED = "agent_changed"  # {"agent_id"}
+    CALL_RINGING = "call_ringing"  # {"agent_id", "attempt_id"}
+    CALL_ANSWERED = "call_answered"  # {"agent_id", "attempt_id"}
+    CALL_ENDED = "call_ended"  # {"agent_id", "attempt_id", "answered", "hung_up_by"}
+    TASKS_PLANNED = "tasks_planned"  # {"count"}
+
+
+class ToSeat(StrEnum):
+    """Sent by the web tier to one seat worker (room ``seat:<agent_id>``) or all (``seats``)."""
+
+    WAKE = "seat_wake"  # the agent is ready, or new tasks are due: try to dial
+    HANGUP = "seat_hangup"  # the agent hung up
+
+
+class ToDialer(StrEnum):
+    """Sent by the web tier to dialer supervisors (room ``dialers``)."""
+
+    SEATS = "seats"  # {"agent_ids": [...]}: the agents logged in right now
+    SEAT_LOGIN = "seat_login"  # {"agent_id"}
+    SEAT_LOGOUT = "seat_logout"  # {"agent_id"}
+
+
+ROLE_SEAT = "seat"
+ROLE_DIALER = "dialer"
+ROLE_SCHEDULER = "scheduler"
+SEATS_ROOM = "seats"
+DIALERS_ROOM = "dialers"
+
+
+def seat_room(agent_id: int) -> str:
+    return f"seat:{agent_id}"

@@ -1,0 +1,182 @@
+"""What a seat worker writes to the store around one call. Each function is one short
+transaction's worth of work on a session the caller owns; no carrier call happens here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dialer.agent_state import check_transition
+from dialer.backend import CallEvent
+from dialer.retry import decide_retry
+from storage.codes import AgentState as S
+from storage.codes import NetworkOutcome as N
+from storage.codes import PhoneValidity, TaskStatus
+from storage.errors import DomainError
+from storage.models import AgentStatus, CallAttempt, CallTask, Phone, Store
+from storage.queue import agent_store_ids, claim_next_task, move_agent
+
+UNUSABLE = (PhoneValidity.WRONG, PhoneValidity.EMPTY)
+
+
+class AgentNotReady(DomainError):
+    """Raised to roll the caller's transaction back, releasing the claimed task."""
+
+    code = "agent_not_ready"
+
+
+@dataclass(frozen=True)
+class DialOrder:
+    attempt_id: int
+    task_id: int
+    uri: str
+
+
+def start_attempt(
+    session: Session, agent_id: int, dial_uri: str, now: datetime, backend: str = "sip"
+) -> DialOrder | None:
+    """If the agent is ready and a task is due: claim it, ring the agent's seat, open an
+    attempt on the customer's first usable phone. None when there is nothing to do."""
+    status = session.get(AgentStatus, agent_id)
+    if status is None or status.state != S.READY:
+        return None
+    stores = agent_store_ids(session, agent_id)
+    while (task := claim_next_task(session, agent_id, stores, now)) is not None:
+        phone = first_usable_phone(session, task.customer_id)
+        if phone is None:
+            close_task(task, "no_valid_phone", now)
+            continue
+        attempt = CallAttempt(
+            task_id=task.id,
+            agent_id=agent_id,
+            phone_id=phone.id,
+            started_at=now,
+            dialled=dial_uri.format(number=phone.e164),
+            backend=backend,
+        )
+        session.add(attempt)
+        session.flush()
+        check_transition(S.READY, S.RINGING)
+        if not move_agent(session, agent_id, S.READY, S.RINGING, now, attempt_id=attempt.id):
+            raise AgentNotReady("the agent left Ready while a task was being claimed")
+        return DialOrder(attempt.id, task.id, attempt.dialled)
+    return None
+
+
+def first_usable_phone(session: Session, customer_id: int) -> Phone | None:
+    return session.scalar(
+        select(Phone)
+        .where(Phone.customer_id == customer_id, Phone.validity.not_in(UNUSABLE))
+        .order_by(Phone.position, Phone.id)
+        .limit(1)
+    )
+
+
+def close_task(task: CallTask, reason: str, now: datetime) -> None:
+    task.status = TaskStatus.UNREACHABLE if reason != "done" else TaskStatus.DONE
+    task.closed_at = now
+    task.closed_reason = reason
+    task.claimed_by_id = None
+
+
+def record_ringing(session: Session, attempt_id: int, event: CallEvent) -> None:
+    attempt = session.get_one(CallAttempt, attempt_id)
+    attempt.setup_ms = attempt.setup_ms or event.setup_ms
+    attempt.carrier_ref = attempt.carrier_ref or event.carrier_ref
+
+
+def record_answer(session: Session, agent_id: int, attempt_id: int, now: datetime) -> None:
+    attempt = session.get_one(CallAttempt, attempt_id)
+    attempt.answered_at = now
+    attempt.network_outcome = N.ANSWERED
+    check_transition(S.RINGING, S.ON_CALL)
+    move_agent(session, agent_id, S.RINGING, S.ON_CALL, now, attempt_id=attempt_id)
+
+
+def record_end(
+    session: Session, agent_id: int, attempt_id: int, event: CallEvent, now: datetime
+) -> bool:
+    """Store how the attempt ended. Answered: the agent wraps up and the task waits for the
+    outcome. Not answered: the task is re-queued or closed and the agent is ready again.
+    Returns whether the call had been answered."""
+    attempt = session.get_one(CallAttempt, attempt_id)
+    attempt.ended_at = now
+    attempt.sip_status = event.sip_status
+    attempt.setup_ms = attempt.setup_ms or event.setup_ms
+    attempt.carrier_ref = attempt.carrier_ref or event.carrier_ref
+    answered = attempt.answered_at is not None
+    attempt.network_outcome = N.ANSWERED if answered else (event.outcome or N.FAILED)
+    if answered:
+        move_agent(session, agent_id, S.ON_CALL, S.WRAP_UP, now)
+        return True
+    _requeue(session, attempt, now)
+    move_agent(session, agent_id, S.RINGING, S.READY, now, attempt_id=None)
+    return False
+
+
+def _requeue(session: Session, attempt: CallAttempt, now: datetime) -> None:
+    task = attempt.task
+    task.attempts += 1
+    store = session.get_one(Store, task.store_id)
+    outcome = N(attempt.network_outcome)
+    if attempt.phone is not None:
+        attempt.phone.last_result = outcome.value
+        if outcome == N.INVALID_NUMBER:
+            attempt.phone.validity = PhoneValidity.EMPTY
+    decision = decide_retry(
+        outcome,
+        attempts=task.attempts,
+        at=now,
+        deadline=task.deadline_at,
+        tz=ZoneInfo(store.timezone),
+        rejections=_rejections_before(session, attempt),
+    )
+    if decision.close_reason:
+        close_task(task, decision.close_reason, now)
+        return
+    if decision.next_phone and first_usable_phone(session, task.customer_id) is None:
+        close_task(task, "no_valid_phone", now)
+        return
+    task.status = TaskStatus.PENDING
+    task.claimed_by_id = None
+    task.next_attempt_at = decision.next_at or now
+
+
+def _rejections_before(session: Session, attempt: CallAttempt) -> int:
+    return (
+        session.scalar(
+            select(func.count(CallAttempt.id)).where(
+                CallAttempt.task_id == attempt.task_id,
+                CallAttempt.id != attempt.id,
+                CallAttempt.network_outcome == N.REJECTED,
+            )
+        )
+        or 0
+    )
+
+
+def recover_seat(session: Session, agent_id: int, now: datetime) -> list[int]:
+    """After a seat worker restart: close the attempts it left open, so no outcome is lost
+    and no task stays claimed forever. Returns the attempt ids it closed."""
+    open_attempts = session.scalars(
+        select(CallAttempt).where(CallAttempt.agent_id == agent_id, CallAttempt.ended_at.is_(None))
+    ).all()
+    for attempt in open_attempts:
+        attempt.ended_at = now
+        if attempt.answered_at is not None:  # the agent still owes the outcome: wrap-up
+            _force_state(session, agent_id, S.WRAP_UP, now, attempt.id)
+            continue
+        attempt.network_outcome = N.FAILED
+        _requeue(session, attempt, now)
+        _force_state(session, agent_id, S.READY, now, None)
+    return [a.id for a in open_attempts]
+
+
+def _force_state(session: Session, agent_id: int, state: S, now: datetime, attempt_id) -> None:
+    status = session.get(AgentStatus, agent_id)
+    if status is not None and status.logged_in:
+        status.state, status.since, status.attempt_id = state, now, attempt_id

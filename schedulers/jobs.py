@@ -1,0 +1,93 @@
+"""Scheduler jobs: module-level, idempotent functions that return what they did, so tests
+call them without the scheduler loop."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select
+
+from dialer.events import ROLE_SCHEDULER, ToWeb
+from dialer.link import InternalLink
+from schedulers.planner import plan_store, task_summary
+from storage.config import Config, load_config
+from storage.db import make_engine, make_session_factory, session_scope
+from storage.models import Store
+
+log = logging.getLogger("huifang.scheduler")
+
+
+def plan_all_stores(config: Config, now: datetime | None = None) -> dict[str, int]:
+    """Plan every store; returns the number of follow-ups (task items) created per store."""
+    now = now or datetime.now(UTC)
+    engine = make_engine(config.database_url)
+    created: dict[str, int] = {}
+    try:
+        with session_scope(make_session_factory(engine)) as s:
+            for store in s.scalars(select(Store).order_by(Store.code)):
+                created[store.code] = plan_store(s, store, now).items
+    finally:
+        engine.dispose()
+    return created
+
+
+def plan_job() -> dict[str, int]:
+    """The APScheduler job: plan, then tell idle seat workers that new tasks are due."""
+    config = load_config()
+    created = plan_all_stores(config)
+    total = sum(created.values())
+    log.info("planner created %d follow-ups %s", total, created)
+    if total:
+        announce_new_tasks(config, total)
+    return created
+
+
+def announce_new_tasks(config: Config, count: int) -> None:
+    stop = threading.Event()
+    link = InternalLink(config.web_url, config.internal_token, ROLE_SCHEDULER)
+    timer = threading.Timer(5.0, stop.set)  # give up if the web tier is down: seats re-check
+    timer.start()
+    try:
+        if link.connect(stop):
+            link.emit(ToWeb.TASKS_PLANNED, {"count": count})
+    finally:
+        timer.cancel()
+        link.close()
+
+
+def parse_at(at: str | None, tz: ZoneInfo) -> datetime:
+    """``--at``: an ISO date-time; a naive one is read in the store's time zone."""
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(at)
+    except ValueError:
+        raise ValueError(f"--at {at!r} is not an ISO date-time (e.g. 2026-11-19T09:30)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=tz)
+
+
+def plan_for_cli(engine: Engine, at: str | None, store_code: str | None, dry_run: bool):
+    """``huifang plan``: plan each store (or one), committing unless ``dry_run``; returns the
+    tasks created (or that would be) in the shape ``task_summary`` gives."""
+    factory = make_session_factory(engine)
+    with factory() as s:
+        query = select(Store).order_by(Store.code)
+        if store_code:
+            query = query.where(Store.code == store_code)
+        stores = s.scalars(query).all()
+        if store_code and not stores:
+            raise ValueError(f"no store with code {store_code!r}")
+        tasks = []
+        for store in stores:
+            tz = ZoneInfo(store.timezone)
+            now = parse_at(at, tz)
+            result = plan_store(s, store, now)
+            tasks += [task_summary(t, tz, now) for t in result.tasks]
+        if dry_run:
+            s.rollback()
+        else:
+            s.commit()
+    return tasks

@@ -1,0 +1,67 @@
+"""Compare-and-set claims: two seat workers never get the same task, and an agent's state
+only moves from the state the caller saw."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from storage.codes import TaskStatus
+from storage.models import AgentStatus, CallTask, UserStore
+
+CANDIDATES = 20
+
+
+def agent_store_ids(session: Session, agent_id: int) -> list[int]:
+    return list(session.scalars(select(UserStore.store_id).where(UserStore.user_id == agent_id)))
+
+
+def claim_next_task(
+    session: Session, agent_id: int, store_ids: Iterable[int], now: datetime
+) -> CallTask | None:
+    """Claim the most urgent due task (earliest deadline first) of the agent's stores."""
+    candidates = session.scalars(
+        select(CallTask.id)
+        .where(CallTask.status == TaskStatus.PENDING)
+        .where(CallTask.next_attempt_at <= now)
+        .where(CallTask.store_id.in_(list(store_ids)))
+        .order_by(CallTask.deadline_at, CallTask.next_attempt_at, CallTask.id)
+        .limit(CANDIDATES)
+    ).all()
+    for task_id in candidates:
+        claimed = session.execute(
+            update(CallTask)
+            .where(CallTask.id == task_id, CallTask.status == TaskStatus.PENDING)
+            .values(status=TaskStatus.CLAIMED, claimed_by_id=agent_id, claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount == 1:
+            return session.get(CallTask, task_id, populate_existing=True)
+    return None
+
+
+def move_agent(
+    session: Session, agent_id: int, expected: str, target: str, now: datetime, **values
+) -> bool:
+    """Move the agent from ``expected`` to ``target``; False if someone moved them first."""
+    moved = session.execute(
+        update(AgentStatus)
+        .where(AgentStatus.user_id == agent_id, AgentStatus.state == expected)
+        .values(state=target, since=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return moved.rowcount == 1
+
+
+def next_due_at(session: Session, store_ids: Iterable[int]) -> datetime | None:
+    """When the earliest pending task of these stores becomes due."""
+    return session.scalar(
+        select(CallTask.next_attempt_at)
+        .where(CallTask.status == TaskStatus.PENDING)
+        .where(CallTask.store_id.in_(list(store_ids)))
+        .order_by(CallTask.next_attempt_at)
+        .limit(1)
+    )
