@@ -1,0 +1,1 @@
+"""Operational scripts: bootstrap, demo data, SIPp scenarios."""
