@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, request, session
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_socketio import SocketIO
 from flask_wtf.csrf import CSRFProtect
 
@@ -51,6 +51,7 @@ def create_app(config: Config | None = None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     socketio = SocketIO(app, async_mode="threading", message_queue=config.redis_url)
     _register(app, socketio)
     return app

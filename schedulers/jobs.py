@@ -72,6 +72,7 @@ def parse_at(at: str | None, tz: ZoneInfo) -> datetime:
 def plan_for_cli(engine: Engine, at: str | None, store_code: str | None, dry_run: bool):
     """``huifang plan``: plan each store (or one), committing unless ``dry_run``; returns the
     tasks created (or that would be) in the shape ``task_summary`` gives."""
+    parse_at(at, ZoneInfo("UTC"))  # refuse a malformed --at even when there is no store
     factory = make_session_factory(engine)
     with factory() as s:
         query = select(Store).order_by(Store.code)
