@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figures, its target and PASS or FAIL; ``--smoke`` is CI's size."""
