@@ -43,8 +43,11 @@ def stack_env(tmp_path: Path, database_url: str, sipp_port: int, **extra: str) -
 def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen:
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "console.cli", *args], env=env, cwd=ROOT,
-            stdout=out, stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "console.cli", *args],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -83,9 +86,12 @@ def sign_in(env: dict[str, str], username: str, password: str) -> requests.Sessi
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     token = token or re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token, "login form without a CSRF token"
-    reply = http.post(web_url(env) + "/login", timeout=5, allow_redirects=False,
-                      data={"csrf_token": token.group(1), "username": username,
-                            "password": password})
+    reply = http.post(
+        web_url(env) + "/login",
+        timeout=5,
+        allow_redirects=False,
+        data={"csrf_token": token.group(1), "username": username, "password": password},
+    )
     assert reply.status_code == 302, f"login failed: {reply.status_code}"
     return http
 
@@ -96,8 +102,9 @@ def socket_for(env: dict[str, str], http: requests.Session, namespace: str, *eve
     client = socketio.Client(reconnection=False)
     recorder = Recorder(client, namespace, *events)
     cookie = "; ".join(f"{k}={v}" for k, v in http.cookies.items())
-    client.connect(web_url(env), namespaces=[namespace], headers={"Cookie": cookie},
-                   wait_timeout=10)
+    client.connect(
+        web_url(env), namespaces=[namespace], headers={"Cookie": cookie}, wait_timeout=10
+    )
     return client, recorder
 
 
@@ -130,6 +137,8 @@ class Recorder:
                         return data
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise AssertionError(f"no {name} event matched within {timeout}s; "
-                                         f"seen: {[e for e, _ in self.seen]}")
+                    raise AssertionError(
+                        f"no {name} event matched within {timeout}s; "
+                        f"seen: {[e for e, _ in self.seen]}"
+                    )
                 self.cond.wait(left)

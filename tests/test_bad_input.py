@@ -12,8 +12,14 @@ from tests import stack
 
 
 def huifang(env: dict[str, str], *args: str, module: str = "console.cli", timeout: float = 60):
-    return subprocess.run([sys.executable, "-m", module, *args], env=env, cwd=stack.ROOT,
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", module, *args],
+        env=env,
+        cwd=stack.ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def assert_one_clear_line(result, *fragments: str) -> None:

@@ -114,8 +114,17 @@ def test_wrap_up_saves_the_outcome_closes_the_task_and_frees_the_agent(sessions,
         assert s.get(AgentStatus, lina).state == AgentState.WRAP_UP
         desk.save_draft(s, lina, {"attempt_id": order.attempt_id, "notes": "车况良好"})
     with session_scope(sessions) as s:
-        desk.wrap_up(s, lina, {"attempt_id": order.attempt_id, "code": "completed",
-                               "satisfaction": "5", "notes": "车况良好，感谢"}, NOW)
+        desk.wrap_up(
+            s,
+            lina,
+            {
+                "attempt_id": order.attempt_id,
+                "code": "completed",
+                "satisfaction": "5",
+                "notes": "车况良好，感谢",
+            },
+            NOW,
+        )
     with session_scope(sessions) as s:
         outcome = s.query(Outcome).one()
         assert (outcome.code, outcome.satisfaction, outcome.final) == ("completed", 5, True)
@@ -126,8 +135,17 @@ def test_wrap_up_saves_the_outcome_closes_the_task_and_frees_the_agent(sessions,
 def test_call_back_later_requeues_the_task_at_the_booked_time(sessions, lina):
     order = _answered(sessions, lina)
     with session_scope(sessions) as s:
-        desk.wrap_up(s, lina, {"attempt_id": order.attempt_id, "code": "call_back_later",
-                               "callback_at": "2026-11-20T15:30", "next": "paused"}, NOW)
+        desk.wrap_up(
+            s,
+            lina,
+            {
+                "attempt_id": order.attempt_id,
+                "code": "call_back_later",
+                "callback_at": "2026-11-20T15:30",
+                "next": "paused",
+            },
+            NOW,
+        )
     with session_scope(sessions) as s:
         task = s.get(CallTask, order.task_id)
         assert task.status == TaskStatus.PENDING

@@ -20,8 +20,9 @@ def test_second_busy_in_the_morning_is_retried_next_afternoon():
 
 
 def test_afternoon_failure_is_retried_next_morning():
-    d = decide_retry(N.UNREACHABLE, attempts=3, at=MORNING.replace(hour=15), deadline=DEADLINE,
-                     tz=SH)
+    d = decide_retry(
+        N.UNREACHABLE, attempts=3, at=MORNING.replace(hour=15), deadline=DEADLINE, tz=SH
+    )
     assert d.next_at == datetime(2026, 11, 20, 9, 0, tzinfo=SH)
 
 
@@ -31,16 +32,18 @@ def test_fifth_failed_attempt_closes_the_task_as_unreachable():
 
 
 def test_a_retry_never_goes_past_the_deadline():
-    d = decide_retry(N.NO_ANSWER, attempts=2, at=MORNING, deadline=MORNING + timedelta(hours=5),
-                     tz=SH)
+    d = decide_retry(
+        N.NO_ANSWER, attempts=2, at=MORNING, deadline=MORNING + timedelta(hours=5), tz=SH
+    )
     assert d.close_reason == "unreachable"
 
 
 def test_rejected_is_retried_once_next_day_then_closed():
     first = decide_retry(N.REJECTED, attempts=1, at=MORNING, deadline=DEADLINE, tz=SH)
     assert first.next_at == datetime(2026, 11, 20, 14, 0, tzinfo=SH)
-    second = decide_retry(N.REJECTED, attempts=2, at=MORNING, deadline=DEADLINE, tz=SH,
-                          rejections=1)
+    second = decide_retry(
+        N.REJECTED, attempts=2, at=MORNING, deadline=DEADLINE, tz=SH, rejections=1
+    )
     assert second.close_reason == "rejected"
 
 

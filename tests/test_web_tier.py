@@ -30,15 +30,18 @@ def test_a_wrong_password_is_refused_with_a_message(web):
     http = requests.Session()
     page = http.get(stack.web_url(web) + "/login").text
     token = page.split('name="csrf_token"')[1].split('value="')[1].split('"')[0]
-    reply = http.post(stack.web_url(web) + "/login",
-                      data={"csrf_token": token, "username": "lina", "password": "wrong"})
+    reply = http.post(
+        stack.web_url(web) + "/login",
+        data={"csrf_token": token, "username": "lina", "password": "wrong"},
+    )
     assert reply.status_code == 401
     assert "用户名或密码错误" in reply.text
 
 
 def test_a_login_without_the_csrf_token_is_rejected(web):
-    reply = requests.post(stack.web_url(web) + "/login",
-                          data={"username": "lina", "password": personas.PASSWORD})
+    reply = requests.post(
+        stack.web_url(web) + "/login", data={"username": "lina", "password": personas.PASSWORD}
+    )
     assert reply.status_code in (400, 200) and "/agent" not in reply.headers.get("Location", "")
 
 
@@ -79,5 +82,9 @@ def test_an_agent_cannot_open_the_wallboard_socket(web):
 def test_the_internal_namespace_refuses_a_wrong_token(web):
     client = socketio.Client(reconnection=False)
     with pytest.raises(socketio.exceptions.ConnectionError):
-        client.connect(stack.web_url(web), namespaces=["/internal"],
-                       auth={"token": "guess", "role": "seat", "agent_id": 1}, wait_timeout=5)
+        client.connect(
+            stack.web_url(web),
+            namespaces=["/internal"],
+            auth={"token": "guess", "role": "seat", "agent_id": 1},
+            wait_timeout=5,
+        )
