@@ -4,7 +4,7 @@ transition is a domain error, never a silent overwrite."""
 from __future__ import annotations
 
 from storage.codes import AgentState as S
-from storage.errors import DomainError
+from storage.errors import N_, DomainError
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.OFFLINE: frozenset({S.PAUSED}),  # logging in leaves the agent paused, not yet ready
@@ -25,7 +25,7 @@ def check_transition(current: str, target: str) -> S:
     cur, tgt = S(current), S(target)
     if tgt not in TRANSITIONS[cur]:
         raise IllegalTransition(
-            f"an agent cannot go from {cur.value} to {tgt.value}",
+            N_("that is not possible in the agent's current state"),
             current=cur.value,
             target=tgt.value,
         )

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Marks a message for translation (extracted by pybabel, translated at the edge)."""
+    return message
+
+
 class DomainError(Exception):
     """A refused action. ``code`` is stable (tests and clients rely on it); ``message`` is
     one human line."""

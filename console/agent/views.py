@@ -4,7 +4,6 @@ from functools import wraps
 
 from flask import Blueprint, abort, render_template
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from console.labels import (
@@ -30,25 +29,6 @@ def agent_required(view):
     return wrapper
 
 
-def js_texts() -> dict[str, str]:
-    return {
-        "waiting": _("Waiting for the next call…"),
-        "paused": _("Paused: press F2 when you are ready."),
-        "ringing": _("Ringing"),
-        "connected": _("Connected"),
-        "reconnecting": _("Reconnecting…"),
-        "saved": _("Saved"),
-        "draft_saved": _("Draft saved"),
-        "overdue": _("Overdue"),
-        "due": _("Due"),
-        "deadline": _("Deadline"),
-        "hung_up_by_customer": _("The customer hung up"),
-        "hung_up_by_us": _("You hung up"),
-        "no_calls": _("No calls yet"),
-        "error": _("Error"),
-    }
-
-
 @bp.get("/")
 @agent_required
 def console():
@@ -60,5 +40,4 @@ def console():
         network_labels=pick(NETWORK_OUTCOMES, locale),
         state_labels=pick(AGENT_STATES, locale),
         task_type_labels=pick(TASK_TYPES, locale),
-        js_texts=js_texts(),
     )

@@ -13,7 +13,7 @@ from dialer.agent_state import check_transition
 from storage.codes import AgentState as S
 from storage.codes import ConversationOutcome as C
 from storage.codes import PhoneValidity, TaskStatus
-from storage.errors import DomainError, InvalidInput
+from storage.errors import N_, DomainError, InvalidInput
 from storage.models import AgentStatus, CallAttempt, Outcome, Store, User
 
 AGENT_CHOSEN_STATES = (S.READY, S.PAUSED)
@@ -47,7 +47,7 @@ def log_in(session: Session, agent_id: int, now: datetime) -> AgentStatus:
 def log_out(session: Session, agent_id: int, now: datetime) -> AgentStatus:
     status = status_of(session, agent_id)
     if status.state in (S.RINGING, S.ON_CALL):
-        raise DomainError("hang up before logging out", code="call_in_progress")
+        raise DomainError(N_("hang up before logging out"), code="call_in_progress")
     status.state, status.since, status.logged_in = S.OFFLINE, now, False
     return status
 
@@ -55,10 +55,10 @@ def log_out(session: Session, agent_id: int, now: datetime) -> AgentStatus:
 def set_state(session: Session, agent_id: int, target: str, now: datetime) -> AgentStatus:
     """Ready or paused, chosen by the agent."""
     if target not in AGENT_CHOSEN_STATES:
-        raise InvalidInput(f"an agent can only choose ready or paused, not {target!r}")
+        raise InvalidInput(N_("an agent can only choose ready or paused"), target=target)
     status = status_of(session, agent_id)
     if status.state == S.WRAP_UP:
-        raise DomainError("record the outcome of the call first", code="outcome_pending")
+        raise DomainError(N_("record the outcome of the call first"), code="outcome_pending")
     if status.state != target:
         check_transition(status.state, target)
         status.state, status.since = target, now
@@ -71,7 +71,7 @@ def _answered_attempt(session: Session, agent_id: int, attempt_id: object) -> Ca
     except (TypeError, ValueError):
         attempt = None
     if attempt is None or attempt.agent_id != agent_id or attempt.answered_at is None:
-        raise InvalidInput("no answered call of yours with that id", field="attempt_id")
+        raise InvalidInput(N_("no answered call of yours with that id"), field="attempt_id")
     return attempt
 
 
@@ -82,7 +82,7 @@ def save_draft(session: Session, agent_id: int, data: dict) -> Outcome:
         attempt_id=attempt.id, task_id=attempt.task_id, agent_id=agent_id
     )
     if outcome.final:
-        raise DomainError("this outcome was already saved", code="outcome_final")
+        raise DomainError(N_("this outcome was already saved"), code="outcome_final")
     outcome.code = _code(data.get("code"), required=False)
     outcome.satisfaction = _satisfaction(data.get("satisfaction"), required=False)
     outcome.complaint_text = _text(data.get("complaint_text"))
@@ -96,13 +96,13 @@ def wrap_up(session: Session, agent_id: int, data: dict, now: datetime) -> Outco
     """Commit the outcome, close or re-queue the task, and free the agent (ready or paused)."""
     status = status_of(session, agent_id)
     if status.state in (S.RINGING, S.ON_CALL):
-        raise DomainError("hang up before wrapping up", code="call_in_progress")
+        raise DomainError(N_("hang up before wrapping up"), code="call_in_progress")
     outcome = save_draft(session, agent_id, data)
     code = _code(outcome.code, required=True)
     if code == C.COMPLETED:
         _satisfaction(outcome.satisfaction, required=True)
     if code == C.COMPLAINT and not outcome.complaint_text:
-        raise InvalidInput("write the complaint down word for word", field="complaint_text")
+        raise InvalidInput(N_("write the complaint down word for word"), field="complaint_text")
     outcome.final, outcome.saved_at = True, now
     _apply_to_task(session, outcome.attempt, code, data, now)
     nxt = S.PAUSED if data.get("next") == S.PAUSED else S.READY
@@ -131,7 +131,7 @@ def _callback_time(raw: object, tz: ZoneInfo) -> datetime:
         at = datetime.fromisoformat(str(raw))
     except ValueError:
         raise InvalidInput(
-            "give the time the customer asked to be called back", field="callback_at"
+            N_("give the time the customer asked to be called back"), field="callback_at"
         ) from None
     return at if at.tzinfo else at.replace(tzinfo=tz)
 
@@ -139,30 +139,30 @@ def _callback_time(raw: object, tz: ZoneInfo) -> datetime:
 def _code(raw: object, *, required: bool) -> C | None:
     if raw in (None, ""):
         if required:
-            raise InvalidInput("choose the outcome of the call", field="code")
+            raise InvalidInput(N_("choose the outcome of the call"), field="code")
         return None
     try:
         return C(str(raw))
     except ValueError:
-        raise InvalidInput(f"unknown outcome code {raw!r}", field="code") from None
+        raise InvalidInput(N_("unknown outcome code"), field="code", value=str(raw)) from None
 
 
 def _satisfaction(raw: object, *, required: bool) -> int | None:
     if raw in (None, ""):
         if required:
-            raise InvalidInput("ask for the overall satisfaction (1-5)", field="satisfaction")
+            raise InvalidInput(N_("ask for the overall satisfaction (1-5)"), field="satisfaction")
         return None
     try:
         value = int(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         value = 0
     if not 1 <= value <= 5:
-        raise InvalidInput("satisfaction is a whole number from 1 to 5", field="satisfaction")
+        raise InvalidInput(N_("satisfaction is a whole number from 1 to 5"), field="satisfaction")
     return value
 
 
 def _text(raw: object) -> str | None:
     text = str(raw or "").strip()
     if len(text) > TEXT_LIMIT:
-        raise InvalidInput(f"keep it under {TEXT_LIMIT} characters")
+        raise InvalidInput(N_("keep each text under 4000 characters"))
     return text or None

@@ -4,7 +4,6 @@ from functools import wraps
 
 from flask import Blueprint, abort, render_template
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from console.labels import AGENT_STATES, CONVERSATION_OUTCOMES, NETWORK_OUTCOMES, pick
@@ -32,10 +31,4 @@ def wallboard():
         state_labels=pick(AGENT_STATES, locale),
         network_labels=pick(NETWORK_OUTCOMES, locale),
         outcome_labels=pick(CONVERSATION_OUTCOMES, locale),
-        js_texts={
-            "connected": _("Connected"),
-            "reconnecting": _("Reconnecting…"),
-            "updated": _("Updated"),
-            "no_agents": _("No agents yet"),
-        },
     )

@@ -1,0 +1,617 @@
+/* Huifang agent console: state, screen pop, outcome form over Socket.IO (/agent).
+ * Plain browser JavaScript, no build step. Texts come translated from the page
+ * (#hf-ui-texts); labels from #hf-labels. */
+(() => {
+  'use strict';
+
+  // ---------- page data ----------
+  const $ = (id) => document.getElementById(id);
+  const readJSON = (id) => {
+    const node = $(id);
+    if (!node) return {};
+    try { return JSON.parse(node.textContent) || {}; } catch (e) { return {}; }
+  };
+  const TEXTS = readJSON('hf-ui-texts');
+  const LABELS = readJSON('hf-labels');
+  const t = (key, vars) => {
+    let s = TEXTS[key] != null ? String(TEXTS[key]) : key;
+    if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] != null ? String(vars[k]) : m));
+    return s;
+  };
+  const label = (group, code) => {
+    const map = LABELS[group] || {};
+    return map[code] != null ? map[code] : (code == null ? '' : String(code));
+  };
+
+  const CALL_STATES = new Set(['ringing', 'on_call', 'wrap_up']);
+  const ANSWERED_STATES = new Set(['on_call', 'wrap_up']);
+  const LOG_KEY = 'huifang.agent.calllog';
+  const LOG_MAX = 10;
+
+  // ---------- elements ----------
+  const app = $('agent-app');
+  const stateBadge = $('agent-state');
+  const stateTimer = $('state-timer');
+  const stateError = $('state-error');
+  const ringingInfo = $('ringing-info');
+  const btnReady = $('btn-ready');
+  const btnPause = $('btn-pause');
+  const btnHangup = $('btn-hangup');
+  const callLogBody = $('call-log');
+  const callLogEmpty = $('call-log-empty');
+  const customerEmpty = $('customer-empty');
+  const customerRecord = $('customer-record');
+  const scriptTitle = $('script-title');
+  const scriptLines = $('script-lines');
+  const scriptEmpty = $('script-empty');
+  const form = $('outcome-form');
+  const fields = $('outcome-fields');
+  const codeSelect = $('outcome-code');
+  const callbackGroup = $('callback-group');
+  const callbackAt = $('callback-at');
+  const complaintText = $('complaint-text');
+  const notesText = $('notes');
+  const pauseAfter = $('pause-after');
+  const formError = $('form-error');
+  const btnWrapup = $('btn-wrapup');
+  const draftStatus = $('draft-status');
+  const conn = $('conn-status');
+
+  // ---------- small helpers ----------
+  const h = (tag, attrs, ...children) => {
+    const node = document.createElement(tag);
+    if (attrs) {
+      for (const [k, v] of Object.entries(attrs)) {
+        if (v == null || v === false) continue;
+        if (k === 'class') node.className = v;
+        else if (k === 'text') node.textContent = v;
+        else node.setAttribute(k, v === true ? '' : v);
+      }
+    }
+    for (const c of children) {
+      if (c == null || c === false) continue;
+      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return node;
+  };
+  const pad = (n) => String(n).padStart(2, '0');
+  // ISO times from the server; one without an offset is taken as UTC (how the server stores time).
+  const parseTime = (iso) => {
+    if (!iso) return null;
+    const text = String(iso);
+    const ms = Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text);
+    return Number.isNaN(ms) ? null : ms;
+  };
+  const fmtDuration = (ms) => {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const hh = Math.floor(total / 3600);
+    const mm = Math.floor((total % 3600) / 60);
+    const ss = total % 60;
+    return hh > 0 ? `${hh}:${pad(mm)}:${pad(ss)}` : `${pad(mm)}:${pad(ss)}`;
+  };
+  const fmtClock = (ms) => {
+    const d = new Date(ms);
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  };
+  const fmtDateTime = (iso) => {
+    const ms = parseTime(iso);
+    if (ms == null) return iso ? String(iso) : '—';
+    const d = new Date(ms);
+    const md = `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    const day = d.getFullYear() === new Date().getFullYear() ? md : `${d.getFullYear()}-${md}`;
+    return `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  };
+  const fmtDate = (iso) => {
+    if (!iso) return '—';
+    if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
+    const ms = parseTime(iso);
+    if (ms == null) return String(iso);
+    const d = new Date(ms);
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  };
+  const lang = document.documentElement.lang || 'zh-Hans';
+  const fmtNumber = (value, digits) => {
+    const n = Number(value);
+    if (value == null || value === '' || Number.isNaN(n)) return value == null ? '—' : String(value);
+    return n.toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
+  };
+  const isTextField = (node) => {
+    if (!node || !node.tagName) return false;
+    if (node.isContentEditable) return true;
+    const tag = node.tagName;
+    if (tag === 'TEXTAREA' || tag === 'SELECT') return true;
+    if (tag !== 'INPUT') return false;
+    return !['radio', 'checkbox', 'button', 'submit', 'reset', 'range', 'color', 'file']
+      .includes((node.type || 'text').toLowerCase());
+  };
+
+  function showAlert(message, kind = 'danger') {
+    const box = $('hf-alerts');
+    if (!box) return;
+    const alert = h('div', {
+      class: `alert alert-${kind} alert-dismissible fade show`,
+      role: 'alert',
+      'data-testid': kind === 'danger' ? 'alert-error' : 'alert-info',
+    }, message, h('button', { type: 'button', class: 'btn-close', 'data-bs-dismiss': 'alert', 'aria-label': t('close') }));
+    box.append(alert);
+    while (box.children.length > 4) box.firstElementChild.remove();
+    if (kind !== 'danger') setTimeout(() => alert.remove(), 4000);
+  }
+
+  // ---------- state ----------
+  const S = {
+    state: stateBadge.dataset.state || 'offline',
+    since: Date.now(),
+    attemptId: null,      // attempt the server says we are on
+    answered: false,      // the current call was answered: the form may be filled
+    pop: null,            // last screen_pop payload
+    ringing: null,        // last ringing payload
+    numbers: {},          // attempt_id -> {number, name}
+    busy: false,          // a set_state/hangup request is in flight
+    submitting: false,    // wrap_up in flight
+    draftTimer: null,
+    localVersion: 0,      // bumps on every form change
+    savedVersion: 0,      // last version the server acknowledged
+  };
+
+  // ---------- Socket.IO ----------
+  const socket = io('/agent');
+
+  function setConn(status) {
+    conn.dataset.conn = status;
+    conn.querySelector('.hf-conn-text').textContent = t(`conn_${status}`);
+    stateBadge.classList.toggle('hf-stale', status !== 'connected');
+    updateControls();
+  }
+  socket.on('connect', () => setConn('connected'));
+  socket.on('disconnect', (reason) => {
+    // The server closed us (e.g. logged out elsewhere): no automatic reconnection.
+    setConn(reason === 'io server disconnect' ? 'disconnected' : 'reconnecting');
+  });
+  socket.on('connect_error', () => setConn(socket.active ? 'reconnecting' : 'disconnected'));
+  socket.io.on('reconnect_attempt', () => setConn('reconnecting'));
+
+  function request(event, payload, timeoutMs = 8000) {
+    return new Promise((resolve) => {
+      socket.timeout(timeoutMs).emit(event, payload, (err, resp) => {
+        if (err) {
+          resolve({ ok: false, error: { code: 'timeout', message: t('ack_timeout') } });
+        } else if (resp == null) {
+          resolve({ ok: true });
+        } else if (typeof resp === 'object') {
+          resolve(resp);
+        } else {
+          resolve({ ok: false, error: { code: 'bad_response', message: t('error_generic') } });
+        }
+      });
+    });
+  }
+  const errorText = (err) => (err && (err.message || err.code)) || t('error_generic');
+
+  // ---------- rendering: state panel ----------
+  function renderState() {
+    stateBadge.dataset.state = S.state;
+    for (const cls of Array.from(stateBadge.classList)) {
+      if (cls.startsWith('hf-state-') && cls !== 'hf-state-badge' && cls !== 'hf-state-big') stateBadge.classList.remove(cls);
+    }
+    stateBadge.classList.add(`hf-state-${S.state}`);
+    stateBadge.textContent = label('states', S.state);
+    app.dataset.state = S.state;
+    tick();
+    renderEmptyState();
+    updateControls();
+  }
+
+  function renderEmptyState() {
+    const title = $('empty-title');
+    const hint = $('empty-hint');
+    if (S.state === 'ringing' && S.ringing) {
+      title.textContent = t('title_ringing', { name: S.ringing.customer_name || '' });
+      hint.textContent = `${S.ringing.number || ''} · ${t('hint_ringing')}`;
+      return;
+    }
+    const key = { offline: 'offline', ready: 'ready', paused: 'paused' }[S.state];
+    title.textContent = key ? t(`title_${key}`) : label('states', S.state);
+    hint.textContent = t(`hint_${S.state}`);
+  }
+
+  function renderRinging() {
+    const r = S.ringing;
+    const show = !!r && S.state === 'ringing';
+    ringingInfo.hidden = !show;
+    if (show) {
+      $('ringing-name').textContent = r.customer_name || '';
+      $('ringing-number').textContent = r.number || '';
+    }
+  }
+
+  function tick() {
+    stateTimer.textContent = fmtDuration(Date.now() - S.since);
+  }
+  setInterval(tick, 1000);
+
+  function updateControls() {
+    const online = socket.connected;
+    // Mirrors the server's transitions (dialer/agent_state.py): offline -> paused -> ready.
+    btnReady.disabled = !online || S.busy || S.state !== 'paused';
+    btnPause.disabled = !online || S.busy || !['offline', 'ready'].includes(S.state);
+    btnHangup.disabled = !online || S.busy || !['ringing', 'on_call'].includes(S.state);
+    fields.disabled = !S.answered;
+    btnWrapup.disabled = !online || !S.answered || S.submitting;
+    app.dataset.answered = String(S.answered);
+  }
+
+  // ---------- rendering: call log ----------
+  let callLog = [];
+  try { callLog = JSON.parse(sessionStorage.getItem(LOG_KEY) || '[]'); } catch (e) { callLog = []; }
+  if (!Array.isArray(callLog)) callLog = [];
+
+  function renderCallLog() {
+    callLogBody.replaceChildren(...callLog.map((c) => {
+      const ok = c.outcome === 'answered';
+      const who = c.hung_up_by ? TEXTS[`hung_up_by_${c.hung_up_by}`] : '';
+      const title = [c.name, who, c.sip ? `SIP ${c.sip}` : ''].filter(Boolean).join(' · ');
+      return h('tr', { 'data-attempt': c.attempt_id, title },
+        h('td', { class: 'hf-mono' }, fmtClock(c.at)),
+        h('td', { class: 'hf-mono hf-number' }, c.number || '—'),
+        h('td', null, h('span', { class: `hf-outcome ${ok ? 'hf-outcome-ok' : 'hf-outcome-miss'}`, 'data-outcome': c.outcome }, label('networks', c.outcome))));
+    }));
+    callLogEmpty.hidden = callLog.length > 0;
+  }
+
+  function logCall(d) {
+    const known = S.numbers[d.attempt_id] || {};
+    const entry = {
+      attempt_id: d.attempt_id,
+      at: Date.now(),
+      number: known.number || '',
+      name: known.name || '',
+      outcome: d.network_outcome,
+      sip: d.sip_status || null,
+      hung_up_by: d.hung_up_by || null,
+    };
+    callLog = [entry, ...callLog.filter((c) => c.attempt_id !== d.attempt_id)].slice(0, LOG_MAX);
+    try { sessionStorage.setItem(LOG_KEY, JSON.stringify(callLog)); } catch (e) { /* private mode */ }
+    renderCallLog();
+  }
+
+  // ---------- rendering: customer record and script ----------
+  function phoneChip(p) {
+    const validity = p.validity || '';
+    const bad = ['wrong', 'empty', 'invalid', 'wrong_number', 'empty_number'].includes(validity);
+    const validityText = validity && validity !== 'valid'
+      ? h('span', { class: `hf-validity${bad ? ' hf-validity-bad' : ''}` }, TEXTS[`validity_${validity}`] || validity)
+      : null;
+    return h('span', { class: `hf-phone${p.dialled ? ' hf-phone-dialled' : ''}`, 'data-testid': 'customer-phone' },
+      h('span', { class: 'hf-mono' }, p.number || ''),
+      p.kind ? h('span', { class: 'hf-muted' }, TEXTS[`phone_kind_${p.kind}`] || p.kind) : null,
+      validityText,
+      p.dialled ? h('span', { class: 'hf-dialled' }, t('dialled')) : null);
+  }
+
+  const emptyRow = (cols, text) => h('tr', { class: 'hf-empty-row' }, h('td', { colspan: cols }, text));
+
+  function renderPop(pop) {
+    const task = pop.task || {};
+    const c = pop.customer || {};
+    $('task-ref').textContent = t('task_ref', { task: task.id ?? '—', attempt: pop.attempt_id ?? '—' });
+
+    $('customer-name').textContent = c.name || '—';
+    const gender = $('customer-gender');
+    gender.hidden = !(c.gender === 'M' || c.gender === 'F');
+    gender.textContent = gender.hidden ? '' : t(`gender_${c.gender}`);
+    $('customer-kind').textContent = c.is_company ? t('company') : t('private');
+    $('customer-city').textContent = c.city || '';
+
+    $('task-types').replaceChildren(...(task.types || []).map((code) =>
+      h('span', { class: 'badge hf-badge-task', 'data-type': code }, label('task_types', code))));
+    $('task-overdue').hidden = !task.overdue;
+    $('task-due').textContent = fmtDateTime(task.due);
+    $('task-deadline').textContent = fmtDateTime(task.deadline);
+    const reasons = task.reasons || [];
+    $('task-reasons').replaceChildren(...reasons.map((r) => h('li', null, r)));
+    $('task-reasons-label').hidden = reasons.length === 0;
+    $('task-reasons-dd').hidden = reasons.length === 0;
+
+    const phones = c.phones || [];
+    $('customer-phones').replaceChildren(...(phones.length
+      ? phones.map(phoneChip)
+      : [h('span', { class: 'hf-muted' }, t('no_phones'))]));
+
+    const vehicles = c.vehicles || [];
+    $('vehicles-body').replaceChildren(...(vehicles.length ? vehicles.map((v) => h('tr', null,
+      h('td', { class: 'hf-plate' }, v.plate || '—'),
+      h('td', null, v.model || '—'),
+      h('td', null, v.model_year ?? '—'),
+      h('td', { class: 'hf-mono hf-vin' }, v.vin || '—'),
+      h('td', { class: 'hf-mono' }, fmtDate(v.delivered_on)))) : [emptyRow(5, t('no_vehicles'))]));
+
+    const visits = c.visits || [];
+    $('visits-body').replaceChildren(...(visits.length ? visits.map((v) => h('tr', null,
+      h('td', { class: 'hf-mono' }, fmtDate(v.closed_at)),
+      h('td', null, v.ro_type_label || v.ro_type || '—'),
+      h('td', null, v.advisor || '—'),
+      h('td', { class: 'text-end hf-mono' }, fmtNumber(v.amount, 2)),
+      h('td', { class: 'text-end hf-mono' }, v.odometer_km != null ? `${fmtNumber(v.odometer_km, 0)} ${t('km')}` : '—'),
+      h('td', { class: 'hf-mono hf-muted' }, v.ro_number || '—'))) : [emptyRow(6, t('no_visits'))]));
+
+    customerEmpty.hidden = true;
+    customerRecord.hidden = false;
+
+    const script = pop.script || {};
+    const lines = script.lines || [];
+    scriptTitle.textContent = script.title || '';
+    scriptLines.replaceChildren(...lines.map((line) => h('li', null, line)));
+    scriptEmpty.textContent = lines.length ? '' : t('no_script');
+    scriptEmpty.hidden = lines.length > 0;
+  }
+
+  function clearScreen() {
+    customerRecord.hidden = true;
+    customerEmpty.hidden = false;
+    $('task-ref').textContent = '';
+    scriptTitle.textContent = '';
+    scriptLines.replaceChildren();
+    scriptEmpty.textContent = t('script_waiting');
+    scriptEmpty.hidden = false;
+    renderEmptyState();
+  }
+
+  // ---------- the outcome form ----------
+  const satisfactionInputs = () => Array.from(form.querySelectorAll('input[name="satisfaction"]'));
+
+  function readForm() {
+    const sat = form.querySelector('input[name="satisfaction"]:checked');
+    return {
+      code: codeSelect.value || null,
+      satisfaction: sat ? Number(sat.value) : null,
+      complaint_text: complaintText.value,
+      notes: notesText.value,
+      callback_at: callbackAt.value || null,
+    };
+  }
+
+  function syncCallbackField() {
+    callbackGroup.hidden = codeSelect.value !== 'call_back_later';
+  }
+
+  function fillForm(draft) {
+    const d = draft || {};
+    const code = d.code == null ? '' : String(d.code);
+    codeSelect.value = Array.from(codeSelect.options).some((o) => o.value === code) ? code : '';
+    for (const input of satisfactionInputs()) input.checked = d.satisfaction != null && Number(input.value) === Number(d.satisfaction);
+    complaintText.value = d.complaint_text || '';
+    notesText.value = d.notes || '';
+    callbackAt.value = d.callback_at ? String(d.callback_at).slice(0, 16) : '';
+    syncCallbackField();
+  }
+
+  function clearErrors() {
+    formError.hidden = true;
+    formError.textContent = '';
+    for (const node of form.querySelectorAll('.is-invalid')) node.classList.remove('is-invalid');
+    for (const fb of form.querySelectorAll('[data-error-for]')) { fb.textContent = ''; fb.style.display = ''; }
+  }
+
+  function showFormError(err) {
+    const e = err || {};
+    const names = [].concat(e.field || [], e.fields || []);
+    for (const name of names) {
+      const input = form.querySelector(`[name="${CSS.escape(name)}"]`);
+      const fb = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
+      if (name === 'satisfaction') $('satisfaction-group').classList.add('is-invalid');
+      else if (input) input.classList.add('is-invalid');
+      if (fb) { fb.textContent = e.message || t('field_missing'); fb.style.display = 'block'; }
+    }
+    formError.textContent = errorText(e);
+    formError.hidden = false;
+  }
+
+  function setDraftStatus(text, bad) {
+    draftStatus.textContent = text || '';
+    draftStatus.classList.toggle('text-danger', !!bad);
+  }
+
+  function currentAttempt() {
+    if (S.pop && S.pop.attempt_id != null) return S.pop.attempt_id;
+    return S.attemptId;
+  }
+
+  function scheduleDraft(delay = 400) {
+    clearTimeout(S.draftTimer);
+    S.draftTimer = setTimeout(sendDraft, delay);
+  }
+
+  async function sendDraft() {
+    S.draftTimer = null;
+    const attempt = currentAttempt();
+    if (!S.answered || attempt == null) return;
+    const version = S.localVersion;
+    const resp = await request('draft', Object.assign({ attempt_id: attempt }, readForm()), 10000);
+    if (currentAttempt() !== attempt) return;
+    if (resp.ok) {
+      S.savedVersion = Math.max(S.savedVersion, version);
+      if (S.savedVersion === S.localVersion) setDraftStatus(t('draft_saved', { time: fmtClock(Date.now()) }));
+    } else {
+      setDraftStatus(t('draft_failed', { message: errorText(resp.error) }), true);
+    }
+  }
+
+  function onFormChange(ev) {
+    if (ev && ev.target === pauseAfter) return;
+    if (ev && ev.target === codeSelect) syncCallbackField();
+    if (!S.answered) return;
+    if (ev && ev.target) {
+      ev.target.classList.remove('is-invalid');
+      if (ev.target.name === 'satisfaction') $('satisfaction-group').classList.remove('is-invalid');
+    }
+    S.localVersion += 1;
+    scheduleDraft();
+  }
+  form.addEventListener('input', onFormChange);
+  form.addEventListener('change', onFormChange);
+
+  $('satisfaction-clear').addEventListener('click', () => {
+    for (const input of satisfactionInputs()) input.checked = false;
+    onFormChange();
+  });
+
+  function resetForm() {
+    clearTimeout(S.draftTimer);
+    S.draftTimer = null;
+    S.localVersion = 0;
+    S.savedVersion = 0;
+    fillForm(null);
+    clearErrors();
+    setDraftStatus('');
+  }
+
+  async function submitWrapUp() {
+    if (!S.answered || S.submitting || !socket.connected) return;
+    clearTimeout(S.draftTimer);
+    S.draftTimer = null;
+    clearErrors();
+    const attempt = currentAttempt();
+    const payload = Object.assign({ attempt_id: attempt }, readForm(), { next: pauseAfter.checked ? 'paused' : 'ready' });
+    S.submitting = true;
+    updateControls();
+    const resp = await request('wrap_up', payload, 10000);
+    S.submitting = false;
+    if (resp.ok) {
+      if (currentAttempt() === attempt) endCall();
+      pauseAfter.checked = false;
+      showAlert(t('wrapped_up'), 'success');
+    } else {
+      showFormError(resp.error);
+    }
+    updateControls();
+  }
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); submitWrapUp(); });
+
+  function endCall() {
+    S.pop = null;
+    S.ringing = null;
+    S.answered = false;
+    resetForm();
+    clearScreen();
+    renderRinging();
+    updateControls();
+  }
+
+  // ---------- state buttons ----------
+  async function act(event, payload) {
+    if (S.busy) return;
+    S.busy = true;
+    stateError.hidden = true;
+    updateControls();
+    const resp = await request(event, payload);
+    S.busy = false;
+    if (!resp.ok) {
+      stateError.textContent = errorText(resp.error);
+      stateError.hidden = false;
+    }
+    updateControls();
+  }
+  btnReady.addEventListener('click', () => act('set_state', { state: 'ready' }));
+  btnPause.addEventListener('click', () => act('set_state', { state: 'paused' }));
+  btnHangup.addEventListener('click', () => act('hangup', {}));
+
+  // ---------- keyboard ----------
+  document.addEventListener('keydown', (ev) => {
+    if (ev.isComposing) return;
+    const shortcut = { F2: btnReady, F3: btnPause, F4: btnHangup }[ev.key];
+    if (shortcut && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
+      ev.preventDefault();
+      if (!shortcut.disabled) shortcut.click();
+      return;
+    }
+    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
+      ev.preventDefault();
+      if (!btnWrapup.disabled) submitWrapUp();
+      return;
+    }
+    if (/^[1-5]$/.test(ev.key) && !ev.ctrlKey && !ev.altKey && !ev.metaKey
+        && !isTextField(ev.target) && !fields.disabled) {
+      const input = form.querySelector(`input[name="satisfaction"][value="${ev.key}"]`);
+      if (input) {
+        ev.preventDefault();
+        input.checked = true;
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      }
+    }
+  });
+
+  // ---------- server events ----------
+  socket.on('state', (d) => {
+    const data = d || {};
+    S.state = data.state || 'offline';
+    S.since = parseTime(data.since) ?? Date.now();
+    S.attemptId = data.attempt_id ?? null;
+    if (!CALL_STATES.has(S.state)) {
+      // No call in progress: whatever was on screen is finished.
+      if (S.pop || S.answered || S.ringing) endCall();
+    } else if (S.pop && S.attemptId != null && S.pop.attempt_id !== S.attemptId) {
+      endCall();  // a different call started
+    }
+    if (ANSWERED_STATES.has(S.state)) S.answered = true;
+    renderState();
+    renderRinging();
+  });
+
+  socket.on('ringing', (d) => {
+    if (!d) return;
+    if (S.pop && S.pop.attempt_id !== d.attempt_id) endCall();
+    S.ringing = d;
+    S.numbers[d.attempt_id] = { number: d.number || '', name: d.customer_name || '' };
+    renderRinging();
+    renderEmptyState();
+  });
+
+  socket.on('screen_pop', (d) => {
+    if (!d) return;
+    const sameCall = S.pop && S.pop.attempt_id === d.attempt_id;
+    if (S.pop && !sameCall) endCall();
+    S.pop = d;
+    if (!S.numbers[d.attempt_id]) {
+      const dialled = ((d.customer || {}).phones || []).find((p) => p.dialled);
+      S.numbers[d.attempt_id] = { number: dialled ? dialled.number : '', name: (d.customer || {}).name || '' };
+    }
+    if (ANSWERED_STATES.has(S.state)) S.answered = true;
+    renderPop(d);
+    if (sameCall && S.localVersion > S.savedVersion) {
+      // We typed while the connection was down: ours is newer than the server's draft.
+      scheduleDraft(0);
+    } else {
+      fillForm(d.draft);
+      S.localVersion = 0;
+      S.savedVersion = 0;
+    }
+    updateControls();
+  });
+
+  socket.on('call_ended', (d) => {
+    if (!d) return;
+    logCall(d);
+    S.ringing = null;
+    renderRinging();
+    if (d.answered) {
+      S.answered = true;
+      const hint = $('empty-hint');
+      if (hint) hint.textContent = t('hint_wrap_up');
+    } else if (!S.answered) {
+      endCall();
+    }
+    updateControls();
+  });
+
+  socket.on('error', (d) => {
+    const e = d || {};
+    showAlert(e.message || e.code || t('error_generic'), 'danger');
+  });
+
+  // ---------- start ----------
+  renderCallLog();
+  clearScreen();
+  renderState();
+  if (!socket.connected) setConn('connecting');
+})();
