@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from console.labels import TASK_TYPES, pick
 from storage.codes import TaskType
 
 
@@ -67,17 +68,18 @@ CLOSING = {
         "the result soon.)",
     ],
 }
-TITLES = {"zh_Hans": "通话脚本", "en": "Call script"}
 
 
 def render_script(task_types: list[str], fields: ScriptFields, locale: str) -> dict:
+    """The script of a call covering ``task_types``, titled after them."""
     lang = "en" if locale.startswith("en") else "zh_Hans"
     lines = list(GREETING[lang])
     for task_type in task_types:
         lines += BODY.get(TaskType(task_type), {}).get(lang, [])
     lines += CLOSING[lang]
     values = vars(fields)
-    return {"title": TITLES[lang], "lines": [line.format(**values) for line in lines]}
+    title = " + ".join(pick(TASK_TYPES, lang)[t] for t in task_types)
+    return {"title": title, "lines": [line.format(**values) for line in lines]}
 
 
 def address(name: str, gender: str | None, is_company: bool, locale: str) -> str:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from console.call_scripts import ScriptFields, address, render_script
 from console.labels import REPAIR_TYPES, pick
-from storage.models import CallAttempt, Customer, RepairOrder, Store, User
+from storage.codes import TaskType
+from storage.models import CallAttempt, Customer, RepairOrder, Store, TaskItem, User
 
 RECENT_VISITS = 5
 
@@ -37,7 +38,7 @@ def screen_pop(session: Session, attempt_id: int, locale: str, now: datetime) ->
             "due": task.due_at.isoformat(),
             "deadline": task.deadline_at.isoformat(),
             "overdue": now > task.deadline_at,
-            "reasons": [i.reason for i in task.items if i.reason],
+            "reasons": [_reason(i, visits, tz, locale) for i in task.items],
         },
         "customer": _customer(customer, attempt) | {"visits": _visits(visits, tz, locale)},
         "script": _script(session, attempt, store, visits, tz, locale),
@@ -104,6 +105,24 @@ def _visits(visits: list[RepairOrder], tz: ZoneInfo, locale: str) -> list[dict]:
         }
         for ro in visits
     ]
+
+
+REASONS = {
+    TaskType.REPAIR_3DC: (
+        "维修工单 {ro} 于 {closed} 结算出厂",
+        "Repair order {ro} closed {closed}",
+    ),
+}
+
+
+def _reason(item: TaskItem, visits: list[RepairOrder], tz: ZoneInfo, locale: str) -> str:
+    """Why this follow-up is due, in the agent's language."""
+    ro = next((v for v in visits if f"ro:{v.ro_number}" == item.source_ref), None)
+    template = REASONS.get(TaskType(item.task_type))
+    if template is None or ro is None or ro.closed_at is None:
+        return item.reason or ""
+    text = template[1] if locale.startswith("en") else template[0]
+    return text.format(ro=ro.ro_number, closed=f"{ro.closed_at.astimezone(tz):%Y-%m-%d %H:%M}")
 
 
 def _script(session, attempt, store, visits, tz, locale) -> dict:
