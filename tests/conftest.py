@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
+from tests.callcentre import call_centre  # noqa: F401  (fixture for the SIP tests)
 
 PG_ADMIN_URL = os.environ.get("HUIFANG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

@@ -10,12 +10,18 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from tests import personas, stack
-from tests.test_follow_up_call_end_to_end import call_centre  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.sip]
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 SHOTS = stack.ROOT / "test-artifacts"
 
 

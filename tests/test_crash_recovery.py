@@ -11,7 +11,7 @@ import pytest
 
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.models import CallAttempt, CallTask, Outcome
-from tests.test_follow_up_call_end_to_end import call_centre, lina_ready  # noqa: F401
+from tests.callcentre import lina_ready
 
 pytestmark = pytest.mark.sip
 

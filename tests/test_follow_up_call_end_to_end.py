@@ -3,59 +3,13 @@ seat worker with pjsua2, SIPp as the customer's phone, an agent's Socket.IO clie
 
 from __future__ import annotations
 
-import socket
-from datetime import UTC, datetime, timedelta
-
 import pytest
 
-from schedulers.planner import plan_store
-from scripts.simulator import start_sipp, stop_sipp
-from storage.codes import Role
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.models import CallAttempt, CallTask, Outcome
-from tests import personas, stack
+from tests.callcentre import lina_ready
 
 pytestmark = pytest.mark.sip
-AGENT_EVENTS = ("state", "ringing", "screen_pop", "call_ended")
-
-
-def seed_zhang_repair(url: str) -> None:
-    """Agent 李娜 and 张伟, whose car left the workshop yesterday afternoon."""
-    now = datetime.now(UTC)
-    engine = make_engine(url)
-    with session_scope(make_session_factory(engine)) as s:
-        store = personas.suzhou_store(s)
-        personas.person(s, store, "lina", "李娜", Role.AGENT)
-        car = personas.car(s, personas.customer(s, store))
-        closed = now - timedelta(days=1)
-        personas.repair_order(s, car, "RO-2026-0001", closed - timedelta(hours=4), closed)
-        plan_store(s, store, now)
-        for task in s.query(CallTask):
-            task.next_attempt_at = now  # due now, whatever the hour of the test run
-    engine.dispose()
-
-
-@pytest.fixture
-def call_centre(request, tmp_path, sqlite_url):
-    """The stack with SIPp playing 张伟's phone with the scenario named by the test."""
-    seed_zhang_repair(sqlite_url)
-    sipp_port = stack.free_port(socket.SOCK_DGRAM)
-    sipp = start_sipp(request.param, sipp_port, media_port=stack.free_port(socket.SOCK_DGRAM))
-    env = stack.stack_env(tmp_path, sqlite_url, sipp_port)
-    web = stack.start(env, "web", log=tmp_path / "web.log")
-    stack.wait_for_web(env, web)
-    dialer = stack.start(env, "dialer", log=tmp_path / "dialer.log")
-    yield env, sqlite_url
-    stack.stop(dialer, web)
-    stop_sipp(sipp)
-
-
-def lina_ready(env):
-    http = stack.sign_in(env, "lina", personas.PASSWORD)
-    client, events = stack.socket_for(env, http, "/agent", *AGENT_EVENTS)
-    assert events.wait_for("state")["state"] == "paused"
-    assert client.call("set_state", {"state": "ready"}, namespace="/agent", timeout=10)["ok"]
-    return client, events
 
 
 @pytest.mark.parametrize("call_centre", ["answer"], indirect=True)
@@ -73,15 +27,27 @@ def test_answered_call_pops_the_record_and_the_outcome_is_saved_on_wrap_up(call_
         script = "\n".join(pop["script"]["lines"])
         assert "张先生" in script and "苏E3K8Z2" in script and "李娜" in script
         assert events.wait_for("state", lambda d: d["state"] == "on_call")
-        client.call("draft", {"attempt_id": pop["attempt_id"], "notes": "客户说车况很好"},
-                    namespace="/agent", timeout=10)
+        client.call(
+            "draft",
+            {"attempt_id": pop["attempt_id"], "notes": "客户说车况很好"},
+            namespace="/agent",
+            timeout=10,
+        )
         client.call("hangup", {}, namespace="/agent", timeout=10)
         ended = events.wait_for("call_ended", timeout=20)
         assert ended["answered"] and ended["network_outcome"] == "answered"
         assert events.wait_for("state", lambda d: d["state"] == "wrap_up")
-        ack = client.call("wrap_up", {"attempt_id": pop["attempt_id"], "code": "completed",
-                                      "satisfaction": 5, "notes": "客户说车况很好"},
-                          namespace="/agent", timeout=10)
+        ack = client.call(
+            "wrap_up",
+            {
+                "attempt_id": pop["attempt_id"],
+                "code": "completed",
+                "satisfaction": 5,
+                "notes": "客户说车况很好",
+            },
+            namespace="/agent",
+            timeout=10,
+        )
         assert ack["ok"], ack
         assert events.wait_for("state", lambda d: d["state"] == "ready")
     finally:
