@@ -17,7 +17,7 @@ from tests import personas, stack
 AGENT_EVENTS = ("state", "ringing", "screen_pop", "call_ended")
 
 
-def seed_zhang_repair(url: str) -> None:
+def seed_zhang_repair(url: str, *, plan: bool = True) -> None:
     """Agent 李娜 and 张伟, whose car left the workshop yesterday afternoon."""
     now = datetime.now(UTC)
     engine = make_engine(url)
@@ -27,9 +27,10 @@ def seed_zhang_repair(url: str) -> None:
         car = personas.car(s, personas.customer(s, store))
         closed = now - timedelta(days=1)
         personas.repair_order(s, car, "RO-2026-0001", closed - timedelta(hours=4), closed)
-        plan_store(s, store, now)
-        for task in s.query(CallTask):
-            task.next_attempt_at = now  # due now, whatever the hour of the test run
+        if plan:
+            plan_store(s, store, now)
+            for task in s.query(CallTask):
+                task.next_attempt_at = now  # due now, whatever the hour of the test run
     engine.dispose()
 
 
