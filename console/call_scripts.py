@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import phonenumbers
+
 from console.labels import TASK_TYPES, pick
 from storage.codes import TaskType
 
@@ -80,6 +82,17 @@ def render_script(task_types: list[str], fields: ScriptFields, locale: str) -> d
     values = vars(fields)
     title = " + ".join(pick(TASK_TYPES, lang)[t] for t in task_types)
     return {"title": title, "lines": [line.format(**values) for line in lines]}
+
+
+def readable_phone(e164: str | None) -> str:
+    """A hotline as people dial it locally, e.g. 0512 6825 8800."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, "CN")
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
 def address(name: str, gender: str | None, is_company: bool, locale: str) -> str:

@@ -3,6 +3,7 @@ and ``run``, which starts them all for the embedded default."""
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import time
@@ -31,6 +32,7 @@ def web_command() -> None:
             "(set HUIFANG_PORT to another port)"
         )
     setup_logging()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
     app = create_app(config)
     socketio = app.extensions["socketio"]
     socketio.run(

@@ -42,7 +42,11 @@ class InternalLink:
         while not stop.is_set():
             try:
                 self.client.connect(
-                    self.web_url, namespaces=[NAMESPACE], auth=self.auth, wait_timeout=5
+                    self.web_url,
+                    namespaces=[NAMESPACE],
+                    auth=self.auth,
+                    transports=["websocket"],
+                    wait_timeout=5,
                 )
                 return True
             except socketio.exceptions.ConnectionError as exc:

@@ -33,4 +33,4 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q --disable-pip-version-check -e ".$extra"
   touch "$stamp"
 fi
-if [ -d console/translations ]; then .venv/bin/pybabel compile -q -d console/translations -D messages; fi
+if [ -d console/translations ]; then .venv/bin/pybabel compile --statistics -d console/translations -D messages; fi

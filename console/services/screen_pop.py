@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.call_scripts import ScriptFields, address, render_script
+from console.call_scripts import ScriptFields, address, readable_phone, render_script
 from console.labels import REPAIR_TYPES, pick
 from storage.codes import TaskType
 from storage.models import CallAttempt, Customer, RepairOrder, Store, TaskItem, User
@@ -35,8 +35,8 @@ def screen_pop(session: Session, attempt_id: int, locale: str, now: datetime) ->
         "task": {
             "id": task.id,
             "types": task.types,
-            "due": task.due_at.isoformat(),
-            "deadline": task.deadline_at.isoformat(),
+            "due": task.due_at.astimezone(tz).isoformat(),
+            "deadline": task.deadline_at.astimezone(tz).isoformat(),
             "overdue": now > task.deadline_at,
             "reasons": [_reason(i, visits, tz, locale) for i in task.items],
         },
@@ -137,7 +137,7 @@ def _script(session, attempt, store, visits, tz, locale) -> dict:
         customer=address(customer.name, customer.gender, customer.is_company, locale),
         agent=agent.display_name if agent else "",
         store=store.name,
-        hotline=store.hotline or "",
+        hotline=readable_phone(store.hotline),
         car=car,
         visit_date=f"{(ro.closed_at or ro.opened_at).astimezone(tz):%Y-%m-%d}" if ro else "",
         advisor=(ro.advisor or "") if ro else "",

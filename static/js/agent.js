@@ -93,21 +93,20 @@
     const d = new Date(ms);
     return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   };
+  // Store times arrive as ISO text in the store's own time zone: show their wall-clock part
+  // as written, so agents see store time whatever their PC's time zone.
+  const WALL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/;
   const fmtDateTime = (iso) => {
-    const ms = parseTime(iso);
-    if (ms == null) return iso ? String(iso) : '—';
-    const d = new Date(ms);
-    const md = `${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-    const day = d.getFullYear() === new Date().getFullYear() ? md : `${d.getFullYear()}-${md}`;
-    return `${day} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+    const m = WALL.exec(String(iso || ''));
+    if (!m) return iso ? String(iso) : '—';
+    const md = `${m[2]}-${m[3]}`;
+    const day = Number(m[1]) === new Date().getFullYear() ? md : `${m[1]}-${md}`;
+    return m[4] ? `${day} ${m[4]}:${m[5]}` : day;
   };
   const fmtDate = (iso) => {
-    if (!iso) return '—';
-    if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return iso;
-    const ms = parseTime(iso);
-    if (ms == null) return String(iso);
-    const d = new Date(ms);
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+    const m = WALL.exec(String(iso || ''));
+    if (!m) return iso ? String(iso) : '—';
+    return `${m[1]}-${m[2]}-${m[3]}`;
   };
   const lang = document.documentElement.lang || 'zh-Hans';
   const fmtNumber = (value, digits) => {
