@@ -1,0 +1,115 @@
+"""The process's pjsua2 endpoint: no worker threads, null audio, one UDP transport."""
+
+import ctypes
+import errno
+import logging
+import os
+import sys
+
+import pjsua2 as pj
+
+from dialer.backend import PortInUse, TelephonyError
+
+LOG_LEVEL_ENV = "HUIFANG_SIP_LOG_LEVEL"
+DEFAULT_LOG_LEVEL = 1  # errors only
+PJ_ERRNO_START_SYS = 120000  # pj_status_t of an OS errno: PJ_ERRNO_START_SYS + errno
+
+log = logging.getLogger(__name__)
+
+
+class StderrLogWriter(pj.LogWriter):
+    """Sends pjsua2's log lines to stderr, never stdout (CLI commands print JSON there)."""
+
+    def write(self, entry: pj.LogEntry) -> None:
+        try:
+            msg = entry.msg
+            sys.stderr.write(msg if msg.endswith("\n") else msg + "\n")
+        except Exception:  # a log writer must never raise into pjlib
+            pass
+
+
+def sip_log_level() -> int:
+    """pjsua2 log level from HUIFANG_SIP_LOG_LEVEL (0-6), default 1."""
+    raw = os.environ.get(LOG_LEVEL_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOG_LEVEL
+    if not raw.isdigit() or int(raw) > 6:
+        raise TelephonyError(f"{LOG_LEVEL_ENV} must be a whole number from 0 to 6, not {raw!r}")
+    return int(raw)
+
+
+def silence_pjlib_startup() -> bool:
+    """Lower pjlib's log level before libCreate, whose first lines go to stdout.
+
+    pj_init logs "pjlib ... initialized" with pjlib's built-in writer (stdout) before libInit
+    installs our log config; pj_log_set_level is exported by the pjsua2 extension module.
+    """
+    try:
+        ctypes.CDLL(pj._pjsua2.__file__).pj_log_set_level(ctypes.c_int(0))
+    except (OSError, AttributeError):
+        log.warning("cannot lower pjlib's start-up log level; its first lines may reach stdout")
+        return False
+    return True
+
+
+class Endpoint(pj.Endpoint):
+    """pjsua2's endpoint, polled from the owner's thread (threadCnt 0, mainThreadOnly)."""
+
+    _exists = False  # pjsua2 allows one per process; constructing a second aborts the process
+
+    def __init__(self) -> None:
+        self._counted = False
+        if Endpoint._exists:
+            raise TelephonyError("a SIP endpoint already runs in this process (pjsua2 allows one)")
+        super().__init__()
+        Endpoint._exists = self._counted = True
+        self._writer = StderrLogWriter()
+        self.transport_id: int | None = None
+
+    def __del__(self) -> None:
+        if self._counted:  # the C++ destructor runs right after this
+            Endpoint._exists = False
+
+    def open(self, bind_host: str, port: int) -> None:
+        """Create and start the library with a UDP transport on bind_host:port (0: any)."""
+        silence_pjlib_startup()
+        self.libCreate()
+        try:
+            self.libInit(self._config())
+            self.audDevManager().setNullDev()
+            self.transport_id = self._open_udp(bind_host, port)
+            self.libStart()
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """Destroy the library. With no registrations to undo, skip pjsua's 1 s wait for them."""
+        self.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
+
+    def bound_port(self) -> int:
+        """The UDP port the transport is bound to."""
+        assert self.transport_id is not None, "endpoint not open"
+        return int(self.transportGetInfo(self.transport_id).localName.rsplit(":", 1)[1])
+
+    def _config(self) -> pj.EpConfig:
+        cfg = pj.EpConfig()
+        cfg.uaConfig.threadCnt = 0
+        cfg.uaConfig.mainThreadOnly = True
+        cfg.uaConfig.userAgent = "Huifang"
+        cfg.logConfig.level = cfg.logConfig.consoleLevel = sip_log_level()
+        cfg.logConfig.writer = self._writer
+        return cfg
+
+    def _open_udp(self, bind_host: str, port: int) -> int:
+        tcfg = pj.TransportConfig()
+        tcfg.boundAddress = bind_host
+        tcfg.port = port
+        try:
+            return self.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+        except pj.Error as err:
+            if err.status == PJ_ERRNO_START_SYS + errno.EADDRINUSE:
+                raise PortInUse(f"SIP port {bind_host}:{port} is already in use") from None
+            raise TelephonyError(
+                f"cannot open SIP port {bind_host}:{port}: {err.reason.strip()}"
+            ) from None
