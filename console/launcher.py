@@ -28,13 +28,13 @@ def launch(config: Config, *, demo: bool) -> int:
     stop = stop_on_signals()
     children = []
     if demo:
-        _demo_data()
         from scripts.simulator import SimulatorError, find_sipp
 
         try:
             find_sipp()
         except SimulatorError as exc:
             raise CliError(str(exc)) from None
+        _demo_data()
         children.append(child("simulator"))
     children.append(child("web"))
     if not _wait_web(config, children):

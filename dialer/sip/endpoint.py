@@ -4,6 +4,7 @@ import ctypes
 import errno
 import logging
 import os
+import socket
 import sys
 
 import pjsua2 as pj
@@ -49,6 +50,15 @@ def silence_pjlib_startup() -> bool:
     except (OSError, AttributeError):
         log.warning("cannot lower pjlib's start-up log level; its first lines may reach stdout")
         return False
+    return True
+
+
+def udp_port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
     return True
 
 
@@ -102,6 +112,8 @@ class Endpoint(pj.Endpoint):
         return cfg
 
     def _open_udp(self, bind_host: str, port: int) -> int:
+        if port and not udp_port_free(bind_host, port):  # say it in one line, before pjlib logs
+            raise PortInUse(f"SIP port {bind_host}:{port} is already in use")
         tcfg = pj.TransportConfig()
         tcfg.boundAddress = bind_host
         tcfg.port = port
