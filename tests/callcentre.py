@@ -35,16 +35,16 @@ def seed_zhang_repair(url: str, *, plan: bool = True) -> None:
 
 
 @pytest.fixture
-def call_centre(request, tmp_path, sqlite_url):
-    """The stack with SIPp playing 张伟's phone with the scenario named by the test."""
-    seed_zhang_repair(sqlite_url)
+def call_centre(request, tmp_path, db_url):
+    """The stack, on each database, with SIPp playing 张伟's phone in the named scenario."""
+    seed_zhang_repair(db_url)
     sipp_port = stack.free_port(socket.SOCK_DGRAM)
     sipp = start_sipp(request.param, sipp_port, media_port=stack.free_port(socket.SOCK_DGRAM))
-    env = stack.stack_env(tmp_path, sqlite_url, sipp_port)
+    env = stack.stack_env(tmp_path, db_url, sipp_port)
     web = stack.start(env, "web", log=tmp_path / "web.log")
     stack.wait_for_web(env, web)
     dialer = stack.start(env, "dialer", log=tmp_path / "dialer.log")
-    yield env, sqlite_url
+    yield env, db_url
     stack.stop(dialer, web)
     stop_sipp(sipp)
 
