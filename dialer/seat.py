@@ -122,7 +122,7 @@ def _requeue(session: Session, attempt: CallAttempt, now: datetime) -> None:
     task = attempt.task
     task.attempts += 1
     store = session.get_one(Store, task.store_id)
-    outcome = N(attempt.network_outcome)
+    outcome = N(attempt.network_outcome or N.FAILED)
     if attempt.phone is not None:
         attempt.phone.last_result = outcome.value
         if outcome == N.INVALID_NUMBER:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from storage.codes import TaskStatus
@@ -32,7 +32,7 @@ def claim_next_task(
         .limit(CANDIDATES)
     ).all()
     for task_id in candidates:
-        claimed = session.execute(
+        claimed: CursorResult = session.execute(  # type: ignore[assignment]
             update(CallTask)
             .where(CallTask.id == task_id, CallTask.status == TaskStatus.PENDING)
             .values(status=TaskStatus.CLAIMED, claimed_by_id=agent_id, claimed_at=now)
@@ -47,7 +47,7 @@ def move_agent(
     session: Session, agent_id: int, expected: str, target: str, now: datetime, **values
 ) -> bool:
     """Move the agent from ``expected`` to ``target``; False if someone moved them first."""
-    moved = session.execute(
+    moved: CursorResult = session.execute(  # type: ignore[assignment]
         update(AgentStatus)
         .where(AgentStatus.user_id == agent_id, AgentStatus.state == expected)
         .values(state=target, since=now, **values)

@@ -4,7 +4,7 @@ from storage.db import make_engine
 from storage.models import Base
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url")
+url = config.get_main_option("sqlalchemy.url") or ""
 FOREIGN_TABLES = {"apscheduler_jobs"}  # owned by APScheduler's job store, not by our models
 
 
