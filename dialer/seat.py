@@ -13,9 +13,11 @@ from sqlalchemy.orm import Session
 from dialer.agent_state import check_transition
 from dialer.backend import CallEvent
 from dialer.retry import decide_retry
+from storage import consent
 from storage.codes import AgentState as S
 from storage.codes import NetworkOutcome as N
 from storage.codes import PhoneValidity, TaskStatus
+from storage.consent import Channel, Purpose
 from storage.errors import DomainError
 from storage.models import AgentStatus, CallAttempt, CallTask, Phone, Store
 from storage.queue import agent_store_ids, claim_next_task, move_agent
@@ -46,6 +48,9 @@ def start_attempt(
         return None
     stores = agent_store_ids(session, agent_id)
     while (task := claim_next_task(session, agent_id, stores, now)) is not None:
+        if not consent.allows(session, task.customer_id, Channel.CALL, Purpose.SERVICE):
+            close_task(task, "no_consent", now)
+            continue
         phone = first_usable_phone(session, task.customer_id)
         if phone is None:
             close_task(task, "no_valid_phone", now)

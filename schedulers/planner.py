@@ -35,6 +35,7 @@ def plan_store(session: Session, store: Store, now: datetime) -> PlanResult:
         window = repair_3dc(ro.closed_at, tz)  # type: ignore[arg-type]
         if window.beyond_horizon(now) or _already_planned(session, store, window, ro_source(ro)):
             continue
+        assert ro.customer_id is not None  # owners unknown yet are filtered out above
         task = _task_for(session, store, ro.customer_id, window)
         item = TaskItem(
             store_id=store.id,
@@ -58,7 +59,7 @@ def _closed_repair_orders(session: Session, store: Store, now: datetime):
     return session.scalars(
         select(RepairOrder)
         .where(RepairOrder.store_id == store.id)
-        .where(RepairOrder.closed_at.is_not(None))
+        .where(RepairOrder.closed_at.is_not(None), RepairOrder.customer_id.is_not(None))
         .where(RepairOrder.closed_at <= now, RepairOrder.closed_at >= oldest_close)
         .order_by(RepairOrder.closed_at)
     )

@@ -582,6 +582,7 @@ class _Builder:
         return RepairOrder(
             store_id=self.store.id,
             ro_number=number,
+            vin=car.vehicle.vin,
             vehicle_id=car.vehicle.id,
             customer_id=car.customer.id,
             opened_at=visit.opened_at,

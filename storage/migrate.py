@@ -26,5 +26,9 @@ def current(database_url: str) -> str | None:
 
     from storage.db import make_engine
 
-    with make_engine(database_url).connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()

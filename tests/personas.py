@@ -65,6 +65,7 @@ def repair_order(
     ro = RepairOrder(
         store_id=v.store_id,
         ro_number=number,
+        vin=v.vin,
         vehicle_id=v.id,
         customer_id=v.customer_id,
         opened_at=opened,

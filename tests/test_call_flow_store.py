@@ -9,7 +9,9 @@ from console.services import desk
 from dialer.backend import CallEvent, CallEventKind
 from dialer.seat import record_answer, record_end, recover_seat, start_attempt
 from schedulers.planner import plan_store
+from storage import consent
 from storage.codes import AgentState, NetworkOutcome, PhoneValidity, Role, TaskStatus
+from storage.consent import Channel, Purpose
 from storage.db import session_scope
 from storage.errors import InvalidInput
 from storage.models import AgentStatus, CallAttempt, CallTask, Outcome, Phone
@@ -178,3 +180,31 @@ def test_a_restarted_seat_worker_keeps_an_answered_call_for_wrap_up(sessions, li
         status = s.get(AgentStatus, lina)
         assert (status.state, status.attempt_id) == (AgentState.WRAP_UP, order.attempt_id)
         assert s.get(CallTask, order.task_id).status == TaskStatus.CLAIMED
+
+
+def test_do_not_call_withdraws_call_consent_and_later_tasks_are_not_dialled(sessions, lina):
+    order = _answered(sessions, lina)
+    with session_scope(sessions) as s:
+        desk.wrap_up(s, lina, {"attempt_id": order.attempt_id, "code": "do_not_call"}, NOW)
+        task = s.get(CallTask, order.task_id)
+        customer_id = task.customer_id
+        assert not consent.allows(s, customer_id, Channel.CALL, Purpose.SERVICE)
+        assert not consent.allows(s, customer_id, Channel.CALL, Purpose.MARKETING)
+        later = CallTask(
+            store_id=task.store_id,
+            customer_id=customer_id,
+            due_at=NOW,
+            deadline_at=NOW + timedelta(days=2),
+            next_attempt_at=NOW,
+        )
+        s.add(later)
+    assert _dial(sessions, lina) is None
+    with session_scope(sessions) as s:
+        assert s.get(CallTask, later.id).closed_reason == "no_consent"
+
+
+def test_an_imported_customer_accepts_service_calls_but_not_marketing(sessions, lina):
+    with session_scope(sessions) as s:
+        customer_id = s.query(CallTask).one().customer_id
+        assert consent.allows(s, customer_id, Channel.CALL, Purpose.SERVICE)
+        assert not consent.allows(s, customer_id, Channel.SMS, Purpose.MARKETING)

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from schedulers.planner import plan_store
 from storage.db import session_scope
-from storage.models import CallTask, TaskItem
+from storage.models import CallTask, RepairOrder, TaskItem
 from tests import personas
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -77,3 +77,20 @@ def test_two_overlapping_follow_ups_for_one_customer_become_one_call(sessions):
         assert len(tasks) == 1
         assert sorted(i.source_ref for i in tasks[0].items) == ["ro:RO-A", "ro:RO-B"]
         assert tasks[0].deadline_at == datetime(2026, 11, 21, 23, 59, 59, tzinfo=SH)
+
+
+def test_a_repair_order_whose_car_is_not_in_the_archive_waits_for_its_owner(sessions):
+    with session_scope(sessions) as s:
+        store = personas.suzhou_store(s)
+        s.add(
+            RepairOrder(
+                store_id=store.id,
+                ro_number="RO-X",
+                vin="LFV2A21K8N3999999",
+                opened_at=NOW - timedelta(hours=20),
+                closed_at=NOW - timedelta(hours=17),
+                ro_type="repair",
+            )
+        )
+        s.flush()
+        assert plan_store(s, store, NOW).tasks == []

@@ -249,3 +249,18 @@ def test_a_uri_pjsua_cannot_call_is_a_dial_error(backend):
     with pytest.raises(DialError, match="cannot dial 13800138000"):
         backend.dial("13800138000", ring_timeout_s=5.0)
     assert backend.poll(0) == []
+
+
+def test_a_call_given_a_just_freed_slot_still_reports_its_answer(backend, phone):
+    ringing, answering = phone("noanswer"), phone("answer")
+    refs = [backend.dial(ringing, ring_timeout_s=10.0) for _ in range(4)]
+    rung: list[CallEvent] = []
+    while len(rung) < 4:
+        rung += [e for e in backend.poll(20) if e.kind == CallEventKind.RINGING]
+    backend.hangup(refs[0])  # reported ended at once; its slot frees when the 487 is back
+    ref = backend.dial(answering, ring_timeout_s=10.0)  # gets that slot
+    events: list[CallEvent] = []
+    deadline = time.monotonic() + 5
+    while CallEventKind.ANSWERED not in kinds(events):
+        assert time.monotonic() < deadline, f"the new call went silent: {events}"
+        events += [e for e in backend.poll(20) if e.call_ref == ref]

@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from dialer.agent_state import check_transition
+from storage import consent
 from storage.codes import AgentState as S
 from storage.codes import ConversationOutcome as C
 from storage.codes import PhoneValidity, TaskStatus
+from storage.consent import Channel, Purpose
 from storage.errors import N_, DomainError, InvalidInput
 from storage.models import AgentStatus, CallAttempt, Outcome, Store, User
 
@@ -122,6 +124,18 @@ def _apply_to_task(session: Session, attempt: CallAttempt, code: C, data: dict, 
         return
     if code == C.WRONG_PERSON and attempt.phone is not None:
         attempt.phone.validity = PhoneValidity.WRONG
+    if code == C.DO_NOT_CALL:  # withdraws calls for follow-ups and marketing alike
+        for purpose in Purpose:
+            consent.record(
+                session,
+                task.customer_id,
+                Channel.CALL,
+                purpose,
+                False,
+                source="call",
+                at=now,
+                reason="asked not to be called",
+            )
     task.status, task.closed_at, task.closed_reason = TaskStatus.DONE, now, code.value
     task.claimed_by_id = None
 

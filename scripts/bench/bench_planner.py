@@ -38,6 +38,7 @@ def seed(sessions, count: int, now: datetime) -> None:
                 RepairOrder(
                     store_id=store.id,
                     ro_number=f"RO{i:08d}",
+                    vin=v.vin,
                     vehicle=v,
                     customer_id=c.id,
                     opened_at=closed - timedelta(hours=4),

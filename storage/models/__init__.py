@@ -1,12 +1,28 @@
 """Typed SQLAlchemy 2.0 models. Importing this package registers every table."""
 
-from storage.models.archive import Customer, Delivery, Phone, RepairOrder, Vehicle
+from storage.models.archive import (
+    Consent,
+    Customer,
+    Delivery,
+    FieldSource,
+    OwnershipChange,
+    Phone,
+    RepairOrder,
+    Vehicle,
+)
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.calls import AgentStatus, CallAttempt, CallTask, Outcome, TaskItem
 from storage.models.people import Store, User, UserRole, UserStore
+from storage.models.records import AuditEntry, ImportBatch, StoreSetting
 
 __all__ = [
     "AgentStatus",
+    "AuditEntry",
+    "Consent",
+    "FieldSource",
+    "ImportBatch",
+    "OwnershipChange",
+    "StoreSetting",
     "Base",
     "CallAttempt",
     "CallTask",

@@ -27,11 +27,34 @@ class Customer(Base):
     source: Mapped[str] = mapped_column(String(32), default="import")
     grade: Mapped[str | None] = mapped_column(String(16))
     notes: Mapped[str | None] = mapped_column(Text)
+    call_windows: Mapped[str | None] = mapped_column(String(64))  # e.g. "09:00-11:30;19:00-20:30"
+    blocked_days: Mapped[str | None] = mapped_column(String(16))  # ISO weekdays, e.g. "6,7"
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     phones: Mapped[list[Phone]] = relationship(
         back_populates="customer", order_by="Phone.position", cascade="all, delete-orphan"
     )
     vehicles: Mapped[list[Vehicle]] = relationship(back_populates="customer")
+    consents: Mapped[list[Consent]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan"
+    )
+
+
+class Consent(Base):
+    """Whether a customer accepts contact on one channel (call, sms) for one purpose
+    (service, marketing), with when and how that was given or withdrawn."""
+
+    __tablename__ = "consent"
+    __table_args__ = (UniqueConstraint("customer_id", "channel", "purpose"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8))
+    purpose: Mapped[str] = mapped_column(String(16))
+    granted: Mapped[bool]
+    source: Mapped[str] = mapped_column(String(32))  # import, delivery, call, sms_reply, console
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str | None] = mapped_column(String(200))  # why it was withdrawn
+    customer: Mapped[Customer] = relationship(back_populates="consents")
 
 
 class Phone(Base):
@@ -63,6 +86,11 @@ class Vehicle(Base):
     model: Mapped[str | None] = mapped_column(String(64))
     model_year: Mapped[int | None]
     delivered_on: Mapped[date | None]
+    delivered_at: Mapped[datetime | None]  # only when the time of day is known
+    selling_dealer: Mapped[str | None] = mapped_column(String(100))
+    insurance_expiry: Mapped[date | None]
+    mileage_km: Mapped[int | None]  # estimated, as of mileage_on
+    mileage_on: Mapped[date | None]
     customer: Mapped[Customer] = relationship(back_populates="vehicles")
     repair_orders: Mapped[list[RepairOrder]] = relationship(
         back_populates="vehicle", order_by="RepairOrder.opened_at.desc()"
@@ -93,8 +121,10 @@ class RepairOrder(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
     ro_number: Mapped[str] = mapped_column(String(32))
-    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
+    vin: Mapped[str] = mapped_column(String(17), index=True)
+    # None until the archive knows the car (a DMS may export repair orders before owners)
+    vehicle_id: Mapped[int | None] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     opened_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     ro_type: Mapped[str] = mapped_column(String(16))
@@ -102,4 +132,30 @@ class RepairOrder(Base):
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     odometer_km: Mapped[int | None]
     summary: Mapped[str | None] = mapped_column(String(200))
-    vehicle: Mapped[Vehicle] = relationship(back_populates="repair_orders")
+    vehicle: Mapped[Vehicle | None] = relationship(back_populates="repair_orders")
+
+
+class OwnershipChange(Base):
+    """A car passing from one customer to another (sold on, company fleet reassigned)."""
+
+    __tablename__ = "ownership_change"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
+    from_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    to_customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(32))
+
+
+class FieldSource(Base):
+    """Where each archive value came from and as of when: an import never overwrites a value
+    that was set later (e.g. corrected in the console) with an older export's."""
+
+    __tablename__ = "field_source"
+    __table_args__ = (UniqueConstraint("entity", "entity_id", "field"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[int]
+    field: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(32))  # import, console
+    as_of: Mapped[datetime]
