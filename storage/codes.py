@@ -14,9 +14,6 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-SUPERVISOR_ROLES = frozenset({Role.CENTRE_HEAD, Role.GENERAL_MANAGER, Role.ADMIN})
-
-
 class TaskType(StrEnum):
     DELIVERY_CARE = "delivery_care"
     SALES_3DC = "sales_3dc"

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, render_template
 from flask_babel import get_locale
-from flask_login import current_user, login_required
 
+from console.access import Permission, requires
 from console.labels import (
     AGENT_STATES,
     CONVERSATION_OUTCOMES,
@@ -18,19 +16,8 @@ from console.labels import (
 bp = Blueprint("agent", __name__, url_prefix="/agent")
 
 
-def agent_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(*args, **kwargs):
-        if not current_user.is_agent:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 @bp.get("/")
-@agent_required
+@requires(Permission.TAKE_CALLS)
 def console():
     locale = str(get_locale())
     return render_template(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, UserMixin
 
-from storage.codes import SUPERVISOR_ROLES, Role
+from console.access import Permission, permissions_of
 from storage.models import User
 
 login_manager = LoginManager()
@@ -33,12 +33,16 @@ class SignedInUser(UserMixin):
         return str(self.id)
 
     @property
+    def permissions(self) -> frozenset[Permission]:
+        return permissions_of(self.roles)
+
+    @property
     def is_agent(self) -> bool:
-        return Role.AGENT in self.roles
+        return Permission.TAKE_CALLS in self.permissions
 
     @property
     def is_supervisor(self) -> bool:
-        return bool(self.roles & SUPERVISOR_ROLES)
+        return Permission.WATCH_WALLBOARD in self.permissions
 
 
 @login_manager.user_loader

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.codes import SUPERVISOR_ROLES, Role
+from storage.codes import Role
 from storage.models.base import Base, utcnow
 
 
@@ -40,10 +40,6 @@ class User(Base):
 
     def has_role(self, role: Role) -> bool:
         return role in self.role_codes
-
-    @property
-    def is_supervisor(self) -> bool:
-        return bool(self.role_codes & SUPERVISOR_ROLES)
 
 
 class UserRole(Base):

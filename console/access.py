@@ -1,0 +1,66 @@
+"""Who may do what: permissions per role code (DOMAIN.md, "People and roles"), checked on
+every route and every Socket.IO event through ``requires``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+
+from storage.codes import Role
+
+
+class Permission(StrEnum):
+    TAKE_CALLS = "take_calls"  # the agent's screen and its events
+    WATCH_WALLBOARD = "watch_wallboard"
+    VIEW_ARCHIVE = "view_archive"  # every customer of the user's stores, phones unmasked
+    EDIT_ARCHIVE = "edit_archive"
+    IMPORT_ARCHIVE = "import_archive"
+    EXPORT_ARCHIVE = "export_archive"
+    VIEW_AUDIT = "view_audit"
+
+
+P = Permission
+MANAGERS = {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT}
+GRANTS: dict[Role, frozenset[Permission]] = {
+    Role.AGENT: frozenset({P.TAKE_CALLS}),
+    Role.REPRESENTATIVE: frozenset({P.VIEW_ARCHIVE, P.EDIT_ARCHIVE}),
+    Role.CENTRE_HEAD: frozenset(MANAGERS | {P.IMPORT_ARCHIVE}),
+    Role.SERVICE_ADVISOR: frozenset(),
+    Role.RECEPTION_SUPERVISOR: frozenset(),
+    Role.SERVICE_MANAGER: frozenset({P.VIEW_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT}),
+    Role.GENERAL_MANAGER: frozenset(MANAGERS),
+    Role.ADMIN: frozenset(MANAGERS | {P.IMPORT_ARCHIVE}),
+}
+
+
+def permissions_of(roles: frozenset[str] | set[str]) -> frozenset[Permission]:
+    granted: set[Permission] = set()
+    for role in roles:
+        granted |= GRANTS.get(role, frozenset())  # type: ignore[call-overload]
+    return frozenset(granted)
+
+
+def can(permission: Permission) -> bool:
+    return current_user.is_authenticated and permission in permissions_of(current_user.roles)
+
+
+def requires(permission: Permission):
+    """Decorates a view: 401 (login page) when signed out, 403 without the permission."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                from console.auth.login import login_manager
+
+                return login_manager.unauthorized()
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -1,0 +1,64 @@
+"""Permissions per role: each screen and namespace is open to the roles that need it."""
+
+import pytest
+
+from console.access import Permission as P
+from console.access import permissions_of
+from storage.codes import Role
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        (Role.AGENT, {P.TAKE_CALLS}),
+        (
+            Role.CENTRE_HEAD,
+            {
+                P.WATCH_WALLBOARD,
+                P.VIEW_ARCHIVE,
+                P.EDIT_ARCHIVE,
+                P.IMPORT_ARCHIVE,
+                P.EXPORT_ARCHIVE,
+                P.VIEW_AUDIT,
+            },
+        ),
+        (
+            Role.GENERAL_MANAGER,
+            {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT},
+        ),
+        (Role.REPRESENTATIVE, {P.VIEW_ARCHIVE, P.EDIT_ARCHIVE}),
+        (Role.SERVICE_ADVISOR, set()),
+        (Role.RECEPTION_SUPERVISOR, set()),
+        (Role.SERVICE_MANAGER, {P.VIEW_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT}),
+        (
+            Role.ADMIN,
+            {
+                P.WATCH_WALLBOARD,
+                P.VIEW_ARCHIVE,
+                P.EDIT_ARCHIVE,
+                P.IMPORT_ARCHIVE,
+                P.EXPORT_ARCHIVE,
+                P.VIEW_AUDIT,
+            },
+        ),
+    ],
+)
+def test_each_role_gets_exactly_its_permissions(role, allowed):
+    assert permissions_of({role}) == allowed
+
+
+def test_a_user_with_two_roles_has_both_sets_of_permissions():
+    assert permissions_of({Role.AGENT, Role.REPRESENTATIVE}) == {
+        P.TAKE_CALLS,
+        P.VIEW_ARCHIVE,
+        P.EDIT_ARCHIVE,
+    }
+
+
+def test_only_managers_may_export_the_archive():
+    exporters = {r for r in Role if P.EXPORT_ARCHIVE in permissions_of({r})}
+    assert exporters == {Role.CENTRE_HEAD, Role.GENERAL_MANAGER, Role.SERVICE_MANAGER, Role.ADMIN}
+
+
+def test_an_unknown_role_code_grants_nothing():
+    assert permissions_of({"visitor"}) == frozenset()
