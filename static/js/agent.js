@@ -1,27 +1,10 @@
 /* Huifang agent console: state, screen pop, outcome form over Socket.IO (/agent).
- * Plain browser JavaScript, no build step. Texts come translated from the page
- * (#hf-ui-texts); labels from #hf-labels. */
+ * Plain browser JavaScript, no build step. Shared helpers, page texts (#hf-ui-texts) and
+ * labels (#hf-labels) come from common.js (window.Huifang). */
 (() => {
   'use strict';
 
-  // ---------- page data ----------
-  const $ = (id) => document.getElementById(id);
-  const readJSON = (id) => {
-    const node = $(id);
-    if (!node) return {};
-    try { return JSON.parse(node.textContent) || {}; } catch (e) { return {}; }
-  };
-  const TEXTS = readJSON('hf-ui-texts');
-  const LABELS = readJSON('hf-labels');
-  const t = (key, vars) => {
-    let s = TEXTS[key] != null ? String(TEXTS[key]) : key;
-    if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] != null ? String(vars[k]) : m));
-    return s;
-  };
-  const label = (group, code) => {
-    const map = LABELS[group] || {};
-    return map[code] != null ? map[code] : (code == null ? '' : String(code));
-  };
+  const { $, TEXTS, t, label, h, fmtDuration, fmtClock, parseTime, watchConnection } = window.Huifang;
 
   const CALL_STATES = new Set(['ringing', 'on_call', 'wrap_up']);
   const ANSWERED_STATES = new Set(['on_call', 'wrap_up']);
@@ -55,44 +38,8 @@
   const formError = $('form-error');
   const btnWrapup = $('btn-wrapup');
   const draftStatus = $('draft-status');
-  const conn = $('conn-status');
 
   // ---------- small helpers ----------
-  const h = (tag, attrs, ...children) => {
-    const node = document.createElement(tag);
-    if (attrs) {
-      for (const [k, v] of Object.entries(attrs)) {
-        if (v == null || v === false) continue;
-        if (k === 'class') node.className = v;
-        else if (k === 'text') node.textContent = v;
-        else node.setAttribute(k, v === true ? '' : v);
-      }
-    }
-    for (const c of children) {
-      if (c == null || c === false) continue;
-      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  };
-  const pad = (n) => String(n).padStart(2, '0');
-  // ISO times from the server; one without an offset is taken as UTC (how the server stores time).
-  const parseTime = (iso) => {
-    if (!iso) return null;
-    const text = String(iso);
-    const ms = Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text);
-    return Number.isNaN(ms) ? null : ms;
-  };
-  const fmtDuration = (ms) => {
-    const total = Math.max(0, Math.floor(ms / 1000));
-    const hh = Math.floor(total / 3600);
-    const mm = Math.floor((total % 3600) / 60);
-    const ss = total % 60;
-    return hh > 0 ? `${hh}:${pad(mm)}:${pad(ss)}` : `${pad(mm)}:${pad(ss)}`;
-  };
-  const fmtClock = (ms) => {
-    const d = new Date(ms);
-    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  };
   // Store times arrive as ISO text in the store's own time zone: show their wall-clock part
   // as written, so agents see store time whatever their PC's time zone.
   const WALL = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}))?/;
@@ -156,19 +103,8 @@
   // ---------- Socket.IO ----------
   const socket = io('/agent');
 
-  function setConn(status) {
-    conn.dataset.conn = status;
-    conn.querySelector('.hf-conn-text').textContent = t(`conn_${status}`);
-    stateBadge.classList.toggle('hf-stale', status !== 'connected');
-    updateControls();
-  }
-  socket.on('connect', () => setConn('connected'));
-  socket.on('disconnect', (reason) => {
-    // The server closed us (e.g. logged out elsewhere): no automatic reconnection.
-    setConn(reason === 'io server disconnect' ? 'disconnected' : 'reconnecting');
-  });
-  socket.on('connect_error', () => setConn(socket.active ? 'reconnecting' : 'disconnected'));
-  socket.io.on('reconnect_attempt', () => setConn('reconnecting'));
+  // The state badge dims while the connection is down; the buttons follow it.
+  const setConn = watchConnection(socket, stateBadge, updateControls);
 
   function request(event, payload, timeoutMs = 8000) {
     return new Promise((resolve) => {

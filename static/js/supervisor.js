@@ -1,57 +1,11 @@
 /* Huifang supervisor wallboard: live counts over Socket.IO (/supervisor).
- * Plain browser JavaScript, no build step. Texts come translated from the page
- * (#hf-ui-texts); labels from #hf-labels. */
+ * Plain browser JavaScript, no build step. Shared helpers, page texts (#hf-ui-texts) and
+ * labels (#hf-labels) come from common.js (window.Huifang). */
 (() => {
   'use strict';
 
-  const $ = (id) => document.getElementById(id);
-  const readJSON = (id) => {
-    const node = $(id);
-    if (!node) return {};
-    try { return JSON.parse(node.textContent) || {}; } catch (e) { return {}; }
-  };
-  const TEXTS = readJSON('hf-ui-texts');
-  const LABELS = readJSON('hf-labels');
-  const t = (key, vars) => {
-    let s = TEXTS[key] != null ? String(TEXTS[key]) : key;
-    if (vars) s = s.replace(/\{(\w+)\}/g, (m, k) => (vars[k] != null ? String(vars[k]) : m));
-    return s;
-  };
-  const label = (group, code) => {
-    const map = LABELS[group] || {};
-    return map[code] != null ? map[code] : String(code);
-  };
-  const h = (tag, attrs, ...children) => {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v == null || v === false) continue;
-      if (k === 'class') node.className = v;
-      else node.setAttribute(k, v);
-    }
-    for (const c of children) {
-      if (c == null) continue;
-      node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    }
-    return node;
-  };
-  const pad = (n) => String(n).padStart(2, '0');
-  const fmtDuration = (ms) => {
-    const total = Math.max(0, Math.floor(ms / 1000));
-    const hh = Math.floor(total / 3600);
-    const mm = Math.floor((total % 3600) / 60);
-    const ss = total % 60;
-    return hh > 0 ? `${hh}:${pad(mm)}:${pad(ss)}` : `${pad(mm)}:${pad(ss)}`;
-  };
-  const fmtClock = (ms) => {
-    const d = new Date(ms);
-    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  };
-  // ISO times from the server; one without an offset is taken as UTC (how the server stores time).
-  const parseTime = (iso) => {
-    if (!iso) return NaN;
-    const text = String(iso);
-    return Date.parse(/T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text) ? `${text}Z` : text);
-  };
+  const { $, t, label, h, fmtDuration, fmtClock, parseTime, watchConnection } = window.Huifang;
+
   const num = (v) => {
     const n = Number(v);
     return Number.isFinite(n) ? n : 0;
@@ -60,14 +14,6 @@
   // Server time minus browser time, from the last stats' "at": timers then agree with the server.
   let clockOffset = 0;
   const serverNow = () => Date.now() + clockOffset;
-
-  // ---------- connection indicator ----------
-  const conn = $('conn-status');
-  function setConn(status) {
-    conn.dataset.conn = status;
-    conn.querySelector('.hf-conn-text').textContent = t(`conn_${status}`);
-    $('wallboard').classList.toggle('hf-stale', status !== 'connected');
-  }
 
   // ---------- rendering ----------
   function setCount(node, value) {
@@ -122,8 +68,8 @@
           'data-testid': `agent-state-${a.id}`,
           'data-state': a.state,
         }, label('states', a.state))),
-        h('td', { class: 'text-end hf-mono hf-timer', 'data-since': Number.isNaN(since) ? '' : String(since) },
-          Number.isNaN(since) ? '—' : fmtDuration(serverNow() - since)));
+        h('td', { class: 'text-end hf-mono hf-timer', 'data-since': since == null ? '' : String(since) },
+          since == null ? '—' : fmtDuration(serverNow() - since)));
     }));
     const empty = $('agents-empty');
     empty.textContent = t('no_agents');
@@ -142,7 +88,7 @@
   function render(stats) {
     const s = stats || {};
     const at = parseTime(s.at);
-    if (!Number.isNaN(at)) clockOffset = at - Date.now();
+    if (at != null) clockOffset = at - Date.now();
 
     const agents = Array.isArray(s.agents) ? s.agents : [];
     let byState = s.by_state;
@@ -172,15 +118,13 @@
     $('tile-overdue').classList.toggle('hf-tile-alert', overdue > 0);
 
     renderAgents(agents);
-    $('updated-at').textContent = t('updated_at', { time: fmtClock(Number.isNaN(at) ? Date.now() : at) });
+    $('updated-at').textContent = t('updated_at', { time: fmtClock(at ?? Date.now()) });
   }
 
   // ---------- Socket.IO ----------
   const socket = io('/supervisor');
-  socket.on('connect', () => setConn('connected'));
-  socket.on('disconnect', (reason) => setConn(reason === 'io server disconnect' ? 'disconnected' : 'reconnecting'));
-  socket.on('connect_error', () => setConn(socket.active ? 'reconnecting' : 'disconnected'));
-  socket.io.on('reconnect_attempt', () => setConn('reconnecting'));
+  // The whole board dims while the connection is down.
+  const setConn = watchConnection(socket, $('wallboard'));
   socket.on('stats', render);
 
   if (!socket.connected) setConn('connecting');
