@@ -59,6 +59,7 @@ def create_app(config: Config | None = None) -> Flask:
 
 def _register(app: Flask, socketio: SocketIO) -> None:
     from console.agent.views import bp as agent_bp
+    from console.archive.views import bp as archive_bp
     from console.auth.views import bp as auth_bp
     from console.errors import register_error_handlers
     from console.realtime.namespaces import register_namespaces
@@ -67,5 +68,6 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(supervisor_bp)
+    app.register_blueprint(archive_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)

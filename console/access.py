@@ -47,8 +47,9 @@ def can(permission: Permission) -> bool:
     return current_user.is_authenticated and permission in permissions_of(current_user.roles)
 
 
-def requires(permission: Permission):
-    """Decorates a view: 401 (login page) when signed out, 403 without the permission."""
+def requires(*permissions: Permission):
+    """Decorates a view: 401 (login page) when signed out, 403 without any of the permissions
+    (the view itself narrows what a lesser one may see, e.g. an agent in the archive)."""
 
     def decorate(view):
         @wraps(view)
@@ -57,7 +58,7 @@ def requires(permission: Permission):
                 from console.auth.login import login_manager
 
                 return login_manager.unauthorized()
-            if not can(permission):
+            if not any(can(p) for p in permissions):
                 abort(403)
             return view(*args, **kwargs)
 

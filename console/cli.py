@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import click
 
 from console.cli_support import CLEAR_ERRORS, CliError, checked_engine, cli_config
+from console.import_command import register as register_import_command
 from console.processes import register_process_commands
 
 
@@ -105,6 +106,7 @@ def call_test(uri: str, ring_timeout: float, as_json: bool) -> None:
 
 
 register_process_commands(cli)
+register_import_command(cli)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from dialer.events import ROLE_SCHEDULER, ToWeb
 from dialer.link import InternalLink
+from schedulers.drop_folder import DropResult, import_drop_folders
 from schedulers.planner import plan_store, task_summary
 from storage.config import Config, load_config
 from storage.db import make_engine, make_session_factory, session_scope
@@ -43,6 +44,19 @@ def plan_job() -> dict[str, int]:
     if total:
         announce_new_tasks(config, total)
     return created
+
+
+def drop_folder_job() -> list[DropResult]:
+    """The APScheduler job: import what the DMS dropped, then plan at once if anything came."""
+    config = load_config()
+    engine = make_engine(config.database_url)
+    try:
+        results = import_drop_folders(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    if any(r.report for r in results):
+        plan_job()
+    return results
 
 
 def announce_new_tasks(config: Config, count: int) -> None:

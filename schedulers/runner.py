@@ -12,6 +12,7 @@ from storage.config import Config
 from storage.db import make_engine
 
 PLAN_JOB_ID = "plan"
+DROP_FOLDER_JOB_ID = "drop_folder"
 
 
 def build_scheduler(config: Config) -> BackgroundScheduler:
@@ -25,6 +26,14 @@ def build_scheduler(config: Config) -> BackgroundScheduler:
         "interval",
         minutes=config.plan_interval_min,
         id=PLAN_JOB_ID,
+        replace_existing=True,
+        next_run_time=datetime.now(config.tz),
+    )
+    scheduler.add_job(
+        "schedulers.jobs:drop_folder_job",
+        "interval",
+        minutes=config.plan_interval_min,
+        id=DROP_FOLDER_JOB_ID,
         replace_existing=True,
         next_run_time=datetime.now(config.tz),
     )

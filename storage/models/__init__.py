@@ -14,6 +14,7 @@ from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.calls import AgentStatus, CallAttempt, CallTask, Outcome, TaskItem
 from storage.models.people import Store, User, UserRole, UserStore
 from storage.models.records import AuditEntry, ImportBatch, StoreSetting
+from storage.models.segments import Segment
 
 __all__ = [
     "AgentStatus",
@@ -31,6 +32,7 @@ __all__ = [
     "Outcome",
     "Phone",
     "RepairOrder",
+    "Segment",
     "Store",
     "TaskItem",
     "User",

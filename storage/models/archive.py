@@ -5,15 +5,27 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Computed, ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.codes import PhoneValidity
 from storage.models.base import Base, utcnow
 
+# Search keys (storage/archive/search.py) are columns the database computes, so every writer
+# (console, DMS import, demo data) keeps them right. The plate as searched: upper case, without
+# the spaces, dots and dashes DMS exports put in (storage.archive.normalise.PLATE_NOISE); its
+# tail without the province character; the last digits of a number and of a VIN.
+PLATE_KEY_SQL = (
+    "upper(replace(replace(replace(replace(plate, ' ', ''), '.', ''), '·', ''), '-', ''))"
+)
+PLATE_TAIL_SQL = f"substr({PLATE_KEY_SQL}, 2)"
+PHONE_TAIL_SQL = "substr(e164, length(e164) - 3)"
+VIN_TAIL_SQL = "substr(vin, length(vin) - 5)"
+
 
 class Customer(Base):
     __tablename__ = "customer"
+    __table_args__ = (Index("ix_customer_store_name", "store_id", "name"),)  # archive search
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -59,10 +71,12 @@ class Consent(Base):
 
 class Phone(Base):
     __tablename__ = "phone"
-    __table_args__ = (UniqueConstraint("customer_id", "e164"),)
+    __table_args__ = (UniqueConstraint("customer_id", "e164"), Index("ix_phone_tail", "tail"))
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
     e164: Mapped[str] = mapped_column(String(20), index=True)
+    # the last four digits, as people ask for a number ("尾号 8000"); kept by the database
+    tail: Mapped[str | None] = mapped_column(String(4), Computed(PHONE_TAIL_SQL, persisted=True))
     kind: Mapped[str] = mapped_column(String(16), default="mobile")
     position: Mapped[int] = mapped_column(default=0)  # 0 = called first
     validity: Mapped[str] = mapped_column(String(16), default=PhoneValidity.UNVERIFIED)
@@ -77,12 +91,24 @@ class Phone(Base):
 
 class Vehicle(Base):
     __tablename__ = "vehicle"
-    __table_args__ = (UniqueConstraint("store_id", "vin"),)
+    __table_args__ = (
+        UniqueConstraint("store_id", "vin"),
+        Index("ix_vehicle_plate_key", "plate_key"),
+        Index("ix_vehicle_plate_tail", "plate_tail"),
+        Index("ix_vehicle_vin_tail", "vin_tail"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"), index=True)
     vin: Mapped[str] = mapped_column(String(17))
     plate: Mapped[str | None] = mapped_column(String(16))
+    vin_tail: Mapped[str | None] = mapped_column(String(6), Computed(VIN_TAIL_SQL, persisted=True))
+    plate_key: Mapped[str | None] = mapped_column(
+        String(16), Computed(PLATE_KEY_SQL, persisted=True)
+    )
+    plate_tail: Mapped[str | None] = mapped_column(
+        String(16), Computed(PLATE_TAIL_SQL, persisted=True)
+    )
     model: Mapped[str | None] = mapped_column(String(64))
     model_year: Mapped[int | None]
     delivered_on: Mapped[date | None]
