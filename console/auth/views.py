@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from console.access import Permission, can
 from console.auth.login import SignedInUser
 from console.db import transaction, utcnow
 from console.realtime.notifier import notifier
@@ -27,7 +28,9 @@ def home():
         return redirect(url_for("auth.login"))
     if current_user.is_agent:
         return redirect(url_for("agent.console"))
-    return redirect(url_for("supervisor.wallboard"))
+    if current_user.is_supervisor or not can(Permission.VIEW_ARCHIVE):
+        return redirect(url_for("supervisor.wallboard"))
+    return redirect(url_for("archive.search"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
