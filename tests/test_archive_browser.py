@@ -5,32 +5,17 @@ the same customer is masked."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.migrate import upgrade
 from storage.models import AuditEntry, Customer
 from tests import archive_seed, personas, stack
-from tests.test_browser import ARGS, CHROMIUM
 
 pytestmark = pytest.mark.browser
 SHOTS = stack.ROOT / "test-artifacts"
-
-
-@pytest.fixture
-def chromium():
-    path = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    if path is None:
-        pytest.fail("Chromium is not installed: scripts/bootstrap.sh --test installs it")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

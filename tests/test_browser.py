@@ -3,37 +3,13 @@ records the outcome, and the supervisor's wallboard counts it without a reload."
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests import personas, stack
 
 pytestmark = [pytest.mark.browser, pytest.mark.sip]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SHOTS = stack.ROOT / "test-artifacts"
-
-
-@pytest.fixture
-def chromium():
-    path = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
-    if path is None:
-        pytest.fail("Chromium is not installed: scripts/bootstrap.sh --test installs it")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def sign_in(page, env, username: str) -> None:

@@ -1,22 +1,9 @@
 """Migrations carry existing rows forward, on both databases."""
 
-import pytest
 import sqlalchemy as sa
 
 from storage.db import make_engine
 from storage.migrate import current, upgrade
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'old.db'}"
-    url = request.getfixturevalue("pg_database")
-    engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    return url
 
 
 def test_repair_orders_of_the_skeleton_schema_get_their_vin_on_upgrade(empty_url):
