@@ -44,6 +44,7 @@ def create_app(config: Config | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
         WTF_CSRF_TIME_LIMIT=None,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         BABEL_DEFAULT_LOCALE="zh_Hans",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
     )
@@ -57,11 +58,15 @@ def create_app(config: Config | None = None) -> Flask:
     return app
 
 
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a DMS export of a few hundred thousand rows
+
+
 def _register(app: Flask, socketio: SocketIO) -> None:
     from console.agent.views import bp as agent_bp
     from console.archive.views import bp as archive_bp
     from console.auth.views import bp as auth_bp
     from console.errors import register_error_handlers
+    from console.imports.views import bp as imports_bp
     from console.realtime.namespaces import register_namespaces
     from console.supervisor.views import bp as supervisor_bp
 
@@ -69,5 +74,6 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(agent_bp)
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(imports_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)

@@ -51,6 +51,29 @@
     });
   }
 
+  // ---------- import: the file's own time (when the DMS exported it), a busy button ----------
+  const upload = document.getElementById('hf-upload-form');
+  if (upload) {
+    const file = upload.querySelector('input[type=file]');
+    file.addEventListener('change', () => {
+      const chosen = file.files[0];
+      document.getElementById('hf-modified').value = chosen ? String(chosen.lastModified) : '';
+    });
+  }
+  document.querySelectorAll('form').forEach((form) => {
+    form.addEventListener('submit', (ev) => {
+      const button = ev.submitter;
+      if (!button || !button.dataset.busyText) return;
+      // one click, one import: later clicks and Enter presses are ignored while it runs
+      form.querySelectorAll('button').forEach((b) => { b.disabled = true; });
+      button.textContent = button.dataset.busyText;
+      if (!button.name) return;
+      const keep = document.createElement('input'); // a disabled submitter's value is not sent
+      Object.assign(keep, { type: 'hidden', name: button.name, value: button.value });
+      form.append(keep);
+    });
+  });
+
   // ---------- shortcuts ----------
   const shortcut = (key) => document.querySelector(`[data-shortcut="${key}"]`);
   // Ctrl+Enter submits the page's form through its main button (save), Enter the default one

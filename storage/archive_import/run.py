@@ -40,15 +40,17 @@ def import_file(
     dry_run: bool = False,
     as_of: datetime | None = None,
     progress: Progress | None = None,
+    user_id: int | None = None,
 ) -> ImportReport:
     """Import one file. ``as_of`` is when the export was made (default: the file's modification
     time): values known as of later are kept. The caller owns the transaction; on a dry run
-    everything is computed in it and it is rolled back, and no rejects file is written."""
+    everything is computed in it and it is rolled back, and no rejects file is written.
+    ``user_id``: who imported it (the console's user; none from the CLI or the drop folder)."""
     path = Path(path)
     with _collector_paused(), open_table(path) as table:
         columns = map_headers(table.headers, table.header_line, kind, path.name)
         as_of = as_of or datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        batch = _start(session, store, table, columns.kind, as_of)
+        batch = _start(session, store, table, columns.kind, as_of, user_id)
         report = ImportReport(
             columns.kind, table.source.encoding, dry_run, problems=list(columns.problems)
         )
@@ -152,7 +154,9 @@ def _batches(rows: Iterable[tuple[int, Cells]]) -> Iterator[list[tuple[int, Cell
         yield chunk
 
 
-def _start(session: Session, store: Store, table: Table, kind: str, as_of: datetime):
+def _start(
+    session: Session, store: Store, table: Table, kind: str, as_of: datetime, user_id: int | None
+):
     """Record the import first: on SQLite this write also takes the write lock, before new ids
     are handed out (ids.py)."""
     batch = ImportBatch(
@@ -161,6 +165,7 @@ def _start(session: Session, store: Store, table: Table, kind: str, as_of: datet
         sha256=table.source.sha256,
         kind=kind,
         as_of=as_of,
+        user_id=user_id,
     )
     session.add(batch)
     session.flush()

@@ -1,0 +1,1 @@
+"""The archive's import screen (导入): upload a DMS export, check it, confirm it."""
