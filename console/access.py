@@ -62,6 +62,7 @@ def requires(*permissions: Permission):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapper.required_permissions = frozenset(permissions)  # read by the authorization tests
         return wrapper
 
     return decorate

@@ -5,12 +5,14 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import logging
+from functools import wraps
 
 from flask import Flask, request
 from flask_babel import get_locale
 from flask_login import current_user
 from flask_socketio import ConnectionRefusedError, Namespace, SocketIO, join_room
 
+from console.access import Permission, can
 from console.db import config, transaction, utcnow
 from console.errors import ack_error
 from console.realtime.notifier import (
@@ -32,11 +34,28 @@ from dialer.events import (
     seat_room,
 )
 from storage.codes import AgentState
-from storage.errors import DomainError
+from storage.errors import N_, DomainError
 from storage.models import User
 
 log = logging.getLogger("huifang.web")
 OK = {"ok": True}
+
+
+def _needs(permission: Permission):
+    """Checks the permission again on each event, not only on connect: a socket opened before
+    the role was taken away, or the user deactivated, reaches no handler."""
+
+    def decorate(handler):
+        @wraps(handler)
+        def guarded(self, *args):
+            if not can(permission):
+                return ack_error(DomainError(N_("Please sign in."), code="forbidden"))
+            return handler(self, *args)
+
+        guarded.required_permissions = frozenset({permission})
+        return guarded
+
+    return decorate
 
 
 class AgentNamespace(Namespace):
@@ -53,6 +72,7 @@ class AgentNamespace(Namespace):
         if attempt_id is not None:  # a reload mid-call: show the record and the draft again
             notifier().screen_pop(agent_id, attempt_id, to=request.sid)
 
+    @_needs(Permission.TAKE_CALLS)
     def on_set_state(self, data=None):
         target = (data or {}).get("state")
         try:
@@ -63,10 +83,12 @@ class AgentNamespace(Namespace):
         _after_agent_change(current_user.id, wake=target == AgentState.READY)
         return OK
 
+    @_needs(Permission.TAKE_CALLS)
     def on_hangup(self, data=None):
         notifier().hangup_seat(current_user.id)
         return OK
 
+    @_needs(Permission.TAKE_CALLS)
     def on_draft(self, data=None):
         try:
             with transaction() as s:
@@ -75,6 +97,7 @@ class AgentNamespace(Namespace):
             return ack_error(exc)
         return OK
 
+    @_needs(Permission.TAKE_CALLS)
     def on_wrap_up(self, data=None):
         try:
             with transaction() as s:
