@@ -68,12 +68,14 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     from console.errors import register_error_handlers
     from console.imports.views import bp as imports_bp
     from console.realtime.namespaces import register_namespaces
+    from console.settings.views import bp as settings_bp
     from console.supervisor.views import bp as supervisor_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
     app.register_blueprint(supervisor_bp)
     app.register_blueprint(archive_bp)
+    app.register_blueprint(settings_bp)
     app.register_blueprint(imports_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)

@@ -20,6 +20,7 @@ class Permission(StrEnum):
     IMPORT_ARCHIVE = "import_archive"
     EXPORT_ARCHIVE = "export_archive"
     VIEW_AUDIT = "view_audit"
+    EDIT_SETTINGS = "edit_settings"  # see and change the stores' follow-up settings
 
 
 P = Permission
@@ -27,12 +28,12 @@ MANAGERS = {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE,
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset({P.TAKE_CALLS}),
     Role.REPRESENTATIVE: frozenset({P.VIEW_ARCHIVE, P.EDIT_ARCHIVE}),
-    Role.CENTRE_HEAD: frozenset(MANAGERS | {P.IMPORT_ARCHIVE}),
+    Role.CENTRE_HEAD: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS}),
     Role.SERVICE_ADVISOR: frozenset(),
     Role.RECEPTION_SUPERVISOR: frozenset(),
     Role.SERVICE_MANAGER: frozenset({P.VIEW_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT}),
     Role.GENERAL_MANAGER: frozenset(MANAGERS),
-    Role.ADMIN: frozenset(MANAGERS | {P.IMPORT_ARCHIVE}),
+    Role.ADMIN: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS}),
 }
 
 

@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.archive_import import ImportReport, UnreadableFile, import_file
 from storage.db import session_scope
-from storage.models import ImportBatch, Store, StoreSetting
+from storage.models import ImportBatch, Store
+from storage.settings import load_all
 
-SETTING = "import.drop_folder"
+SETTING = "import.drop_folder"  # in storage.settings' registry
 DONE = "imported"
 SUFFIXES = {".csv", ".xlsx"}
 log = logging.getLogger("huifang.scheduler")
@@ -49,12 +50,9 @@ def waiting_files(folder: Path) -> list[Path]:
 
 
 def drop_folders(session: Session) -> list[tuple[int, str, Path]]:
-    rows = session.execute(
-        select(Store.id, Store.code, StoreSetting.value)
-        .join(StoreSetting, StoreSetting.store_id == Store.id)
-        .where(StoreSetting.key == SETTING)
-    ).all()
-    return [(sid, code, Path(value)) for sid, code, value in rows if value.strip()]
+    codes = {sid: code for sid, code in session.execute(select(Store.id, Store.code))}
+    folders = {sid: settings.string(SETTING) for sid, settings in load_all(session).items()}
+    return [(sid, codes[sid], Path(folder)) for sid, folder in folders.items() if folder]
 
 
 def import_drop_folders(sessions: sessionmaker[Session]) -> list[DropResult]:

@@ -20,6 +20,7 @@ from storage.codes import Role
                 P.IMPORT_ARCHIVE,
                 P.EXPORT_ARCHIVE,
                 P.VIEW_AUDIT,
+                P.EDIT_SETTINGS,
             },
         ),
         (
@@ -39,6 +40,7 @@ from storage.codes import Role
                 P.IMPORT_ARCHIVE,
                 P.EXPORT_ARCHIVE,
                 P.VIEW_AUDIT,
+                P.EDIT_SETTINGS,
             },
         ),
     ],
@@ -58,6 +60,11 @@ def test_a_user_with_two_roles_has_both_sets_of_permissions():
 def test_only_managers_may_export_the_archive():
     exporters = {r for r in Role if P.EXPORT_ARCHIVE in permissions_of({r})}
     assert exporters == {Role.CENTRE_HEAD, Role.GENERAL_MANAGER, Role.SERVICE_MANAGER, Role.ADMIN}
+
+
+def test_only_centre_heads_and_administrators_may_edit_the_settings():
+    editors = {r for r in Role if P.EDIT_SETTINGS in permissions_of({r})}
+    assert editors == {Role.CENTRE_HEAD, Role.ADMIN}
 
 
 def test_an_unknown_role_code_grants_nothing():

@@ -3,17 +3,16 @@ per store, and the customers to fix."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.services.archive import Access, Refused, store_names
 from storage.archive.quality import Problem, StoreQuality, affected, by_store
 from storage.errors import N_
-from storage.models import StoreSetting
+from storage.settings import DEFAULTS, load_all
 
 PAGE = 100
-RETENTION_TARGET = "retention_target_pct"  # per-store setting; one seed sets 90%
-DEFAULT_TARGET_PCT = 90.0
+RETENTION_TARGET = "retention_target_pct"  # per-store setting (storage.settings); one seed: 90%
+DEFAULT_TARGET_PCT = float(DEFAULTS[RETENTION_TARGET])
 COUNTS = ("customers", "wrong", "empty", "no_number", "retained")
 
 
@@ -65,15 +64,7 @@ def _pct(part: int, whole: int) -> float:
 
 
 def _targets(session: Session, store_ids: tuple[int, ...]) -> dict[int, float]:
-    rows = session.execute(
-        select(StoreSetting.store_id, StoreSetting.value).where(
-            StoreSetting.store_id.in_(store_ids), StoreSetting.key == RETENTION_TARGET
-        )
-    )
-    targets = {}
-    for store_id, value in rows:
-        try:
-            targets[store_id] = float(value)
-        except ValueError:
-            continue  # a bad setting falls back to the default
-    return targets
+    return {
+        store_id: float(settings.number(RETENTION_TARGET))
+        for store_id, settings in load_all(session, store_ids).items()
+    }
