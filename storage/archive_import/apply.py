@@ -73,9 +73,9 @@ class ArchiveRows:
         if first == rec.line:
             return rec.customer
         clashes = customer.clashes(rec.customer)
-        for name in clashes:
-            message = f"differs from line {first} for the same customer; line {first}'s kept"
-            out.problems.append(Problem(rec.line, WARNING, self.labels.get(name, name), message))
+        message = f"differs from line {first} for the same customer; line {first}'s kept"
+        for label in dict.fromkeys(self.labels.get(name, name) for name in clashes):
+            out.problems.append(Problem(rec.line, WARNING, label, message))  # once per column
         return {k: v for k, v in rec.customer.items() if k not in clashes}
 
     def _find_customer(self, rec: Record) -> Entity | None:

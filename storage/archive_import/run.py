@@ -22,7 +22,7 @@ from storage.archive_import.read import Cells, Table, is_blank, open_table
 from storage.archive_import.rejects import RejectsFile
 from storage.archive_import.repairs import RepairRows
 from storage.archive_import.report import ERROR, ImportReport, Problem
-from storage.archive_import.validate import CUSTOMER_FIELDS, Record, RowReader
+from storage.archive_import.validate import Record, RowReader, customer_labels
 from storage.archive_import.workspace import Workspace
 from storage.archive_import.write import flush
 from storage.models import AuditEntry, ImportBatch, Store, utcnow
@@ -105,8 +105,7 @@ class _Importer:
         if columns.kind == REPAIR_ORDERS:
             self.rows = RepairRows(self.ws, index, store.id, as_of, columns.label("vin"))
         else:
-            labels = {attr: columns.label(f) for f, (attr, _) in CUSTOMER_FIELDS.items()}
-            self.rows = ArchiveRows(self.ws, index, store.id, as_of, labels)
+            self.rows = ArchiveRows(self.ws, index, store.id, as_of, customer_labels(columns))
         self.seen: dict[tuple[str, str], tuple[int, int]] = {}  # key -> (line, fingerprint)
 
     def run(self, rows: list[tuple[int, Cells]]) -> None:

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from storage.archive.address import split_address
 from storage.archive_import.cells import RowCells
 from storage.archive_import.dates import parse_date, parse_time, parse_when, to_utc
 from storage.archive_import.headers import REPAIR_ORDERS, Columns
@@ -58,6 +59,8 @@ VEHICLE_FIELDS = {
     "selling_dealer": ("selling_dealer", text_of(100)),
     "insurance_expiry": ("insurance_expiry", parse_date),
 }
+# columns for the parts of an address: when a row has none, its address column is split
+ADDRESS_PARTS = ("province", "city", "county")
 # a row with any of these carries a car, and needs its VIN
 VEHICLE_DATA = (*VEHICLE_FIELDS, "delivery_date", "delivery_time", "consultant")
 REPAIR_FIELDS = {
@@ -67,6 +70,29 @@ REPAIR_FIELDS = {
     "amount": ("amount", parse_amount),
     "summary": ("summary", text_of(200)),
 }
+
+
+def split_street(street: str | None) -> dict[str, str | None]:
+    """An address column's value as province, city, county and street, each None where not
+    recognised (storage/archive/address.py)."""
+    if street is None:
+        return {}
+    parts = split_address(street)
+    return {
+        "province": parts.province or None,
+        "city": parts.city or None,
+        "county": parts.county or None,
+        "street": parts.street or None,
+    }
+
+
+def customer_labels(columns: Columns) -> dict[str, str]:
+    """Customer attribute -> how problems name it; the parts of an address split from the
+    address column by that column."""
+    labels = {attr: columns.label(f) for f, (attr, _) in CUSTOMER_FIELDS.items()}
+    if not any(f in columns.index for f in ADDRESS_PARTS):
+        labels.update(dict.fromkeys(ADDRESS_PARTS, columns.label("address")))
+    return labels
 
 
 @dataclass
@@ -111,6 +137,8 @@ class RowReader:
     def _archive(self, row: RowCells) -> tuple[dict, list[PhoneNumber], dict, dict]:
         name = row.required("name", text_of(100), "customer name missing")
         customer = {"name": name, **row.fields(CUSTOMER_FIELDS)}
+        if not any(row.has(f) for f in ADDRESS_PARTS):  # explicit parts win over the split
+            customer.update(split_street(customer["street"]))
         phones = row.phones()
         if not row.has("vin"):
             carried = [row.columns.label(f) for f in VEHICLE_DATA if row.has(f)]
