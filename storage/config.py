@@ -68,6 +68,7 @@ class Config:
     simulator_port: int = 5070
     timezone: str = "Asia/Shanghai"
     plan_interval_min: int = 5
+    scheduler_lease_s: int = 30
     testing: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -116,5 +117,6 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         simulator_port=_int(env, "HUIFANG_SIMULATOR_PORT", 5070, 1024),
         timezone=tz,
         plan_interval_min=_int(env, "HUIFANG_PLAN_INTERVAL_MIN", 5, 1, 1440),
+        scheduler_lease_s=_int(env, "HUIFANG_SCHEDULER_LEASE_S", 30, 3, 3600),
         testing=env.get("HUIFANG_TESTING") == "1",
     )

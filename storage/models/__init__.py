@@ -12,6 +12,7 @@ from storage.models.archive import (
 )
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.calls import AgentStatus, CallAttempt, CallTask, Outcome, TaskItem
+from storage.models.lease import SchedulerLease
 from storage.models.people import Store, User, UserRole, UserStore
 from storage.models.records import AuditEntry, ImportBatch, StoreSetting
 from storage.models.segments import Segment
@@ -32,6 +33,7 @@ __all__ = [
     "Outcome",
     "Phone",
     "RepairOrder",
+    "SchedulerLease",
     "Segment",
     "Store",
     "TaskItem",
