@@ -65,6 +65,7 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     from console.agent.views import bp as agent_bp
     from console.archive.views import bp as archive_bp
     from console.auth.views import bp as auth_bp
+    from console.calendar.views import bp as calendar_bp
     from console.errors import register_error_handlers
     from console.imports.views import bp as imports_bp
     from console.realtime.namespaces import register_namespaces
@@ -77,5 +78,6 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(archive_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(imports_bp)
+    app.register_blueprint(calendar_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)

@@ -21,6 +21,7 @@ class Permission(StrEnum):
     EXPORT_ARCHIVE = "export_archive"
     VIEW_AUDIT = "view_audit"
     EDIT_SETTINGS = "edit_settings"  # see and change the stores' follow-up settings
+    EDIT_CALENDAR = "edit_calendar"  # the statutory calendar's overrides, for every store
 
 
 P = Permission
@@ -28,12 +29,12 @@ MANAGERS = {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE,
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset({P.TAKE_CALLS}),
     Role.REPRESENTATIVE: frozenset({P.VIEW_ARCHIVE, P.EDIT_ARCHIVE}),
-    Role.CENTRE_HEAD: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS}),
+    Role.CENTRE_HEAD: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS, P.EDIT_CALENDAR}),
     Role.SERVICE_ADVISOR: frozenset(),
     Role.RECEPTION_SUPERVISOR: frozenset(),
     Role.SERVICE_MANAGER: frozenset({P.VIEW_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT}),
     Role.GENERAL_MANAGER: frozenset(MANAGERS),
-    Role.ADMIN: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS}),
+    Role.ADMIN: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS, P.EDIT_CALENDAR}),
 }
 
 

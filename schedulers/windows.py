@@ -1,4 +1,4 @@
-"""When a customer may be called: calling windows and the Chinese statutory calendar.
+"""When a customer may be called: calling windows, on the days the statutory calendar allows.
 
 DOMAIN.md, "Follow-up calls" and "Follow-up timing". Pure functions: no database and no clock,
 callers pass the times. Inputs must be aware datetimes; the work is done in the policy's time
@@ -7,10 +7,9 @@ zone, and instants are compared in UTC so that a daylight-saving change cannot s
 A window is a half-open span of local clock time ``[start, end)``, the same every day; its text
 form is the archive's (``"09:00-12:00;14:00-20:30"``, see ``storage.archive.normalise``).
 
-The calendar comes from ``chinese_calendar`` (PyPI ``chinesecalendar``), which lists each year's
-statutory holidays and the swapped working weekends (调休) that the State Council publishes in
-autumn for the next year. A year it does not list yet falls back to "Saturday and Sunday rest,
-weekdays work, no holidays"; ``calendar_covers`` tells the UI when to warn about that.
+Which days are statutory holidays is the policy's ``calendar`` (``schedulers.calendar``): by
+default the ``holidays`` package alone; a caller with a database passes
+``load_calendar(session)`` so that the admins' overrides (next year's 调休, say) count.
 """
 
 from __future__ import annotations
@@ -20,8 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
+from schedulers.calendar import StatutoryCalendar
 from storage.archive.normalise import parse_blocked_days, parse_call_windows
 
 Window = tuple[time, time]
@@ -37,64 +35,20 @@ SEARCH_DAYS = 366
 PUSHED_DEADLINE_SLACK = timedelta(hours=1)
 
 
-# --- The statutory calendar -------------------------------------------------------------------
-
-
-def calendar_covers(year: int) -> bool:
-    """Whether the library has the State Council's holidays and 调休 for ``year``."""
-    try:
-        chinese_calendar.is_workday(date(year, 1, 1))
-    except NotImplementedError:
-        return False
-    return True
-
-
-def is_statutory_holiday(day: date) -> bool:
-    """A day of a statutory holiday span, weekend days inside the span included."""
-    if not calendar_covers(day.year):
-        return False
-    rest, name = chinese_calendar.get_holiday_detail(day)
-    return bool(rest and name is not None)
-
-
-def is_working_day(day: date) -> bool:
-    """An official working day: weekdays outside holidays, plus 调休 working weekends."""
-    if not calendar_covers(day.year):
-        return day.isoweekday() <= 5
-    return bool(chinese_calendar.is_workday(day))
-
-
-def is_no_call_day(day: date, holidays_are_no_call: bool = True) -> bool:
-    """Only statutory holidays block calls; dealers call on ordinary and 调休 weekends."""
-    return holidays_are_no_call and is_statutory_holiday(day)
-
-
-def add_working_days(day: date, n: int) -> date:
-    """The ``n``-th working day after ``day`` (before it when ``n`` is negative); ``day`` for 0.
-
-    "Answer within 2 working days" of a suggestion made on ``day`` means by
-    ``add_working_days(day, 2)``.
-    """
-    step = timedelta(days=1 if n >= 0 else -1)
-    for _ in range(abs(n)):
-        day += step
-        while not is_working_day(day):
-            day += step
-    return day
-
-
 # --- Calling windows --------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class CallingPolicy:
-    """A store's calling rules: its time zone, its calling windows and whether holidays block."""
+    """A store's calling rules: its time zone, its calling windows, whether holidays block,
+    and the statutory calendar that says which days are holidays."""
 
     tz: ZoneInfo = DEFAULT_TZ
     dealer_windows: tuple[Window, ...] = field(
         default_factory=lambda: tuple(parse_call_windows(DEFAULT_DEALER_WINDOWS))
     )
     holidays_no_call: bool = True
+    calendar: StatutoryCalendar = field(default_factory=StatutoryCalendar)
 
     def __post_init__(self) -> None:
         if not self.dealer_windows or any(a >= b for a, b in self.dealer_windows):
@@ -107,10 +61,13 @@ class CallingPolicy:
         timezone: str,
         dealer_windows: str = DEFAULT_DEALER_WINDOWS,
         holidays_no_call: bool = True,
+        calendar: StatutoryCalendar | None = None,
     ) -> CallingPolicy:
-        """From a store's stored settings; ValueError or ZoneInfoNotFoundError when malformed."""
+        """From a store's stored settings; ValueError or ZoneInfoNotFoundError when malformed.
+        ``calendar``: ``schedulers.calendar.load_calendar(session)``; the library's alone if None.
+        """
         windows = tuple(parse_call_windows(dealer_windows))
-        return cls(ZoneInfo(timezone), windows, holidays_no_call)
+        return cls(ZoneInfo(timezone), windows, holidays_no_call, calendar or StatutoryCalendar())
 
 
 def next_call_time(
@@ -222,11 +179,12 @@ def _first_slot(
     if t.utcoffset() is None or (limit is not None and limit.utcoffset() is None):
         raise ValueError("calling times must be aware datetimes")
     day = t.astimezone(policy.tz).date()
+    no_call = policy.calendar.is_no_call_day
     last_day = day + timedelta(days=SEARCH_DAYS)
     if limit is not None:
         last_day = min(last_day, limit.astimezone(policy.tz).date())
     while day <= last_day:
-        if day.isoweekday() not in blocked and not is_no_call_day(day, policy.holidays_no_call):
+        if day.isoweekday() not in blocked and not no_call(day, policy.holidays_no_call):
             for start, end in _spans(day, windows, policy.tz):
                 if end > t:
                     at = max(start, t)

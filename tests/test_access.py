@@ -21,6 +21,7 @@ from storage.codes import Role
                 P.EXPORT_ARCHIVE,
                 P.VIEW_AUDIT,
                 P.EDIT_SETTINGS,
+                P.EDIT_CALENDAR,
             },
         ),
         (
@@ -41,6 +42,7 @@ from storage.codes import Role
                 P.EXPORT_ARCHIVE,
                 P.VIEW_AUDIT,
                 P.EDIT_SETTINGS,
+                P.EDIT_CALENDAR,
             },
         ),
     ],

@@ -1,8 +1,9 @@
-"""Calling windows and the statutory calendar (schedulers/windows.py).
+"""Calling windows and the statutory calendar (schedulers/windows.py, schedulers/calendar.py).
 
 The Suzhou store calls 09:00-12:00 and 14:00-20:30 Shanghai time and keeps statutory holidays
 free of calls. Its customer 张伟 likes 11:00-15:00; 王芳 never takes calls at weekends.
-Calendar facts are the State Council's 2026 schedule as the installed ``chinesecalendar`` has it.
+Calendar facts are the State Council's 2026 schedule as the installed ``holidays`` package has
+it; 2027's was not published when it was released, so an admin enters it as overrides.
 """
 
 from datetime import date, datetime, time, timedelta
@@ -10,24 +11,44 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from schedulers.calendar import (
+    HOLIDAY,
+    LIBRARY,
+    OVERRIDE,
+    WORKDAY,
+    Override,
+    StatutoryCalendar,
+    load_calendar,
+)
 from schedulers.windows import (
     CallingPolicy,
-    add_working_days,
-    calendar_covers,
     is_call_allowed,
-    is_no_call_day,
-    is_working_day,
     next_call_time,
     other_half_day_next_day,
     push_into_window,
     retry_slot,
 )
+from storage.db import session_scope
+from storage.models import CalendarOverride
+from tests import personas
 
 SH = ZoneInfo("Asia/Shanghai")
 UTC = ZoneInfo("UTC")
+LIBRARY_ONLY = StatutoryCalendar()
 SUZHOU = CallingPolicy.from_settings("Asia/Shanghai")
 ZHANG_WEI_WINDOWS = "11:00-15:00"
 WANG_FANG_BLOCKED = "6,7"
+# What an admin enters from the State Council's 2027 notice (made up here: it is not out yet).
+SPRING_FESTIVAL_2027 = {
+    **{d: (HOLIDAY, "春节") for d in (date(2027, 2, 5) + timedelta(n) for n in range(7))},
+    date(2027, 2, 20): (WORKDAY, "春节调休上班"),
+}
+
+
+ENTERED_2027 = CallingPolicy.from_settings(
+    "Asia/Shanghai", calendar=StatutoryCalendar(SPRING_FESTIVAL_2027)
+)
+add_working_days = LIBRARY_ONLY.add_working_days
 
 
 def at(day: str, clock: str, tz: ZoneInfo = SH) -> datetime:
@@ -43,29 +64,42 @@ def days(first: str, last: str) -> list[date]:
 
 
 def test_the_installed_calendar_covers_2026_and_says_so_for_years_it_lacks():
-    # Without 2026 the planner would treat the Spring Festival as ordinary days.
-    assert calendar_covers(2026)
-    assert not calendar_covers(2099)
+    # Without 2026 the planner would treat the Spring Festival as ordinary days; without the
+    # warning for 2027 nobody would enter next year's 调休.
+    assert LIBRARY_ONLY.covers(2026)
+    assert not LIBRARY_ONLY.covers(2027)
+    assert not LIBRARY_ONLY.covers(2099)
 
 
 def test_every_day_of_the_2026_spring_festival_is_a_no_call_day_weekends_included():
-    assert all(is_no_call_day(d) for d in days("2026-02-15", "2026-02-23"))
-    assert not is_no_call_day(date(2026, 2, 24))
+    # 2月15日（周日）至23日（周一）放假调休，共9天: the library lists only the weekdays.
+    assert all(LIBRARY_ONLY.is_no_call_day(d) for d in days("2026-02-15", "2026-02-23"))
+    assert not LIBRARY_ONLY.is_no_call_day(date(2026, 2, 14))
+    assert not LIBRARY_ONLY.is_no_call_day(date(2026, 2, 24))
+
+
+def test_the_weekends_of_three_day_holidays_are_no_call_days_and_other_weekends_are_not():
+    qingming, dragon_boat = days("2026-04-04", "2026-04-06"), days("2026-06-19", "2026-06-21")
+    assert all(LIBRARY_ONLY.is_statutory_holiday(d) for d in qingming + dragon_boat)
+    new_year = days("2026-01-01", "2026-01-03")  # 1月4日（周日）上班 ends the span
+    assert all(LIBRARY_ONLY.is_statutory_holiday(d) for d in new_year)
+    assert not LIBRARY_ONLY.is_statutory_holiday(date(2026, 1, 4))
+    assert not LIBRARY_ONLY.is_statutory_holiday(date(2026, 6, 13))  # an ordinary Saturday
 
 
 def test_the_spring_festival_working_saturdays_are_working_days_and_callable():
     for saturday in (date(2026, 2, 14), date(2026, 2, 28)):
-        assert is_working_day(saturday)
-        assert not is_no_call_day(saturday)
+        assert LIBRARY_ONLY.is_working_day(saturday)
+        assert not LIBRARY_ONLY.is_no_call_day(saturday)
 
 
 def test_a_sunday_made_a_working_day_by_tiaoxiu_is_a_working_day_and_allows_calls():
-    assert is_working_day(date(2026, 9, 20))
+    assert LIBRARY_ONLY.is_working_day(date(2026, 9, 20))
     assert next_call_time(at("2026-09-19", "21:00"), SUZHOU) == at("2026-09-20", "09:00")
 
 
 def test_an_ordinary_weekend_is_callable_but_not_a_working_day():
-    assert not is_working_day(date(2026, 11, 21))
+    assert not LIBRARY_ONLY.is_working_day(date(2026, 11, 21))
     assert is_call_allowed(at("2026-11-21", "10:00"), SUZHOU)
 
 
@@ -74,9 +108,12 @@ def test_a_store_that_calls_on_holidays_may_call_during_national_day():
     assert not is_call_allowed(at("2026-10-03", "10:00"), SUZHOU)
 
 
-def test_an_uncovered_year_rests_at_weekends_and_has_no_holidays():
+def test_an_uncovered_year_keeps_the_laws_holidays_rests_at_weekends_and_has_no_tiaoxiu():
+    # 2099: 元旦 is a Thursday, by law a holiday; nothing swaps a weekend.
+    assert LIBRARY_ONLY.is_no_call_day(date(2099, 1, 1))
     assert add_working_days(date(2099, 1, 2), 1) == date(2099, 1, 5)  # Friday -> Monday
-    assert not is_no_call_day(date(2099, 1, 1))
+    weekends_2027 = [d for d in days("2027-01-01", "2027-12-31") if d.isoweekday() > 5]
+    assert not any(LIBRARY_ONLY.is_working_day(d) for d in weekends_2027)
 
 
 def test_answering_a_suggestion_within_two_working_days_skips_the_spring_festival():
@@ -89,6 +126,78 @@ def test_working_days_skip_golden_week_and_count_back_and_zero():
     assert add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
     assert add_working_days(date(2026, 2, 24), -1) == date(2026, 2, 14)
     assert add_working_days(date(2026, 2, 21), 0) == date(2026, 2, 21)
+
+
+# --- Admins' overrides ------------------------------------------------------------------------
+
+
+def test_an_admin_entered_2027_holiday_blocks_calls():
+    # 2027-02-11 is a Thursday the library would call on: the notice made it a day off.
+    assert is_call_allowed(at("2027-02-11", "10:00"), SUZHOU)
+    assert not is_call_allowed(at("2027-02-11", "10:00"), ENTERED_2027)
+    assert next_call_time(at("2027-02-04", "21:00"), ENTERED_2027) == at("2027-02-12", "09:00")
+
+
+def test_an_admin_entered_tiaoxiu_saturday_is_a_working_day_and_covers_the_year():
+    entered = StatutoryCalendar(SPRING_FESTIVAL_2027)
+    assert entered.covers(2027) and not entered.covers(2028)
+    holidays_only = {d: o for d, o in SPRING_FESTIVAL_2027.items() if o[0] == HOLIDAY}
+    assert not StatutoryCalendar(holidays_only).covers(2027)  # the 调休 is still to come
+    assert entered.is_working_day(date(2027, 2, 20))
+    assert not LIBRARY_ONLY.is_working_day(date(2027, 2, 20))
+    assert entered.add_working_days(date(2027, 2, 4), 1) == date(2027, 2, 12)
+
+
+def test_an_override_workday_on_a_library_holiday_allows_calls():
+    # Say the notice had moved the 2026 Dragon Boat day off: the admin marks it a working day.
+    moved = StatutoryCalendar({date(2026, 6, 19): (WORKDAY, "")})
+    policy = CallingPolicy.from_settings("Asia/Shanghai", calendar=moved)
+    assert not is_call_allowed(at("2026-06-19", "10:00"), SUZHOU)
+    assert is_call_allowed(at("2026-06-19", "10:00"), policy)
+    assert moved.is_working_day(date(2026, 6, 19))
+    assert not moved.is_statutory_holiday(date(2026, 6, 20))  # the weekend is ordinary again
+
+
+def test_the_years_entries_list_the_library_and_the_overrides_in_their_days_place():
+    moved = StatutoryCalendar({date(2026, 6, 19): (WORKDAY, ""), date(2026, 6, 22): (HOLIDAY, "x")})
+    entries = {e.day: e for e in moved.entries(2026)}
+    assert (entries[date(2026, 2, 17)].kind, entries[date(2026, 2, 17)].source) == (
+        HOLIDAY,
+        LIBRARY,
+    )
+    assert entries[date(2026, 2, 14)].kind == WORKDAY
+    dragon_boat = entries[date(2026, 6, 19)]
+    assert (dragon_boat.kind, dragon_boat.source) == (WORKDAY, OVERRIDE)
+    assert dragon_boat.replaces == Override(HOLIDAY, "端午节")
+    assert entries[date(2026, 6, 22)].replaces is None
+    assert list(entries) == sorted(entries)
+
+
+def test_an_override_of_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError):
+        StatutoryCalendar({date(2027, 2, 5): ("vacation", "春节")})
+
+
+def test_a_policy_with_the_same_overrides_is_the_same_policy():
+    again = StatutoryCalendar(dict(SPRING_FESTIVAL_2027))
+    other = CallingPolicy.from_settings("Asia/Shanghai", calendar=again)
+    assert other == ENTERED_2027 and hash(other) == hash(ENTERED_2027) and other != SUZHOU
+
+
+def test_the_loader_reads_every_stored_override(sessions):
+    with session_scope(sessions) as s:
+        admin = personas.person(s, personas.suzhou_store(s), "admin", "管理员")
+        for day, (kind, name) in SPRING_FESTIVAL_2027.items():
+            s.add(CalendarOverride(day=day, kind=kind, name=name, updated_by_id=admin.id))
+    with session_scope(sessions) as s:
+        loaded = load_calendar(s)
+    assert loaded == StatutoryCalendar(SPRING_FESTIVAL_2027)
+    assert loaded.overrides[date(2027, 2, 20)] == Override(WORKDAY, "春节调休上班")
+
+
+def test_the_loader_of_an_empty_table_gives_the_librarys_calendar(sessions):
+    with session_scope(sessions) as s:
+        assert load_calendar(s) == LIBRARY_ONLY
 
 
 # --- Calling windows --------------------------------------------------------------------------

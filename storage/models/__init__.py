@@ -11,6 +11,7 @@ from storage.models.archive import (
     Vehicle,
 )
 from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.calendar import CalendarOverride
 from storage.models.calls import AgentStatus, CallAttempt, CallTask, Outcome, TaskItem
 from storage.models.lease import SchedulerLease
 from storage.models.people import Store, User, UserRole, UserStore
@@ -26,6 +27,7 @@ __all__ = [
     "OwnershipChange",
     "StoreSetting",
     "Base",
+    "CalendarOverride",
     "CallAttempt",
     "CallTask",
     "Customer",
