@@ -1,18 +1,26 @@
-"""What happens to a task after a network outcome (DOMAIN.md, "Retries (defaults)")."""
+"""What happens to a task after a network outcome (DOMAIN.md, "Retries (defaults)"): no
+answer, busy, unreachable (and voicemail, a failed call) are retried 2 hours later, then the
+next day in the other half-day, up to 5 attempts and never past the deadline; a rejection
+(603) is retried once the next day; an invalid number moves on to the next phone. Every
+retry lands inside the calling windows (dealer, customer, holidays). The numbers are store
+settings (``RetryRules``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
+from schedulers.windows import CallingPolicy, other_half_day_next_day, retry_slot
 from storage.codes import NetworkOutcome as N
 
-MAX_ATTEMPTS = 5
-FIRST_RETRY_AFTER = timedelta(hours=2)
-MORNING_START = time(9, 0)
-AFTERNOON_START = time(14, 0)
 RETRIED = frozenset({N.NO_ANSWER, N.BUSY, N.UNREACHABLE, N.VOICEMAIL, N.FAILED})
+
+
+@dataclass(frozen=True)
+class RetryRules:
+    max_attempts: int = 5
+    first_delay: timedelta = timedelta(hours=2)
+    rejected_retries: int = 1
 
 
 @dataclass(frozen=True)
@@ -25,11 +33,13 @@ class RetryDecision:
     next_phone: bool = False
 
 
-def other_half_day_tomorrow(at: datetime, tz: ZoneInfo) -> datetime:
-    """The next day's other half-day: a morning failure retries in the afternoon, and back."""
-    local = at.astimezone(tz)
-    start = AFTERNOON_START if local.time() < time(12, 0) else MORNING_START
-    return datetime.combine(local.date() + timedelta(days=1), start, tzinfo=tz)
+@dataclass(frozen=True)
+class Reach:
+    """When this customer may be called: the store's policy and the customer's own windows."""
+
+    policy: CallingPolicy
+    customer_windows: str | None = None
+    blocked_days: str | None = None
 
 
 def decide_retry(
@@ -38,25 +48,26 @@ def decide_retry(
     attempts: int,
     at: datetime,
     deadline: datetime,
-    tz: ZoneInfo,
+    reach: Reach,
+    rules: RetryRules = RetryRules(),
     rejections: int = 0,
-    max_attempts: int = MAX_ATTEMPTS,
 ) -> RetryDecision:
     """``attempts`` counts the attempt just made; ``rejections`` the 603s before it."""
     if outcome == N.ANSWERED:
         return RetryDecision()
     if outcome == N.INVALID_NUMBER:
         return RetryDecision(next_at=at, next_phone=True)
-    if outcome == N.REJECTED:
-        if rejections >= 1:
-            return RetryDecision(close_reason="rejected")
-        return _within(other_half_day_tomorrow(at, tz), deadline, attempts, max_attempts)
-    if attempts == 1:
-        return _within(at + FIRST_RETRY_AFTER, deadline, attempts, max_attempts)
-    return _within(other_half_day_tomorrow(at, tz), deadline, attempts, max_attempts)
-
-
-def _within(next_at: datetime, deadline: datetime, attempts: int, max_attempts: int):
-    if attempts >= max_attempts or next_at > deadline:
+    if attempts >= rules.max_attempts:
         return RetryDecision(close_reason="unreachable")
-    return RetryDecision(next_at=next_at)
+    windows, blocked = reach.customer_windows, reach.blocked_days or ()
+    if outcome == N.REJECTED:
+        if rejections >= rules.rejected_retries:
+            return RetryDecision(close_reason="rejected")
+        slot = other_half_day_next_day(at, reach.policy, windows, blocked, limit=deadline)
+    elif attempts == 1:
+        slot = retry_slot(at + rules.first_delay, reach.policy, None, windows, blocked, deadline)
+    else:
+        slot = other_half_day_next_day(at, reach.policy, windows, blocked, limit=deadline)
+    if slot is None:
+        return RetryDecision(close_reason="unreachable")
+    return RetryDecision(next_at=slot)

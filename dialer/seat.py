@@ -4,23 +4,25 @@ transaction's worth of work on a session the caller owns; no carrier call happen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dialer.agent_state import check_transition
 from dialer.backend import CallEvent
-from dialer.retry import decide_retry
+from dialer.retry import Reach, RetryRules, decide_retry
+from schedulers.settings import calling_policies
+from schedulers.windows import is_call_allowed
 from storage import consent
 from storage.codes import AgentState as S
 from storage.codes import NetworkOutcome as N
 from storage.codes import PhoneValidity, TaskStatus
 from storage.consent import Channel, Purpose
 from storage.errors import DomainError
-from storage.models import AgentStatus, CallAttempt, CallTask, Phone, Store
-from storage.queue import agent_store_ids, claim_next_task, move_agent
+from storage.models import AgentStatus, CallAttempt, CallTask, Customer, Phone, Store
+from storage.queue import MayCall, agent_store_ids, claim_next_task, move_agent
+from storage.settings import load_settings
 
 UNUSABLE = (PhoneValidity.WRONG, PhoneValidity.EMPTY)
 
@@ -47,7 +49,8 @@ def start_attempt(
     if status is None or status.state != S.READY:
         return None
     stores = agent_store_ids(session, agent_id)
-    while (task := claim_next_task(session, agent_id, stores, now)) is not None:
+    may_call = _calling_now(session, stores, now)
+    while (task := claim_next_task(session, agent_id, stores, now, may_call)) is not None:
         if not consent.allows(session, task.customer_id, Channel.CALL, Purpose.SERVICE):
             close_task(task, "no_consent", now)
             continue
@@ -70,6 +73,23 @@ def start_attempt(
             raise AgentNotReady("the agent left Ready while a task was being claimed")
         return DialOrder(attempt.id, task.id, attempt.dialled)
     return None
+
+
+def _calling_now(session: Session, store_ids: list[int], now: datetime) -> MayCall:
+    """Whether a store's customer may be called ``now``: the store's calling windows and
+    holidays, and the customer's own windows and blocked days."""
+    policies = calling_policies(session, store_ids)
+
+    def may_call(store_id: int, windows: str | None, blocked: str | None) -> bool:
+        policy = policies.get(store_id)
+        if policy is None:
+            return False
+        try:
+            return is_call_allowed(now, policy, windows, blocked or ())
+        except ValueError:  # a customer's windows that no longer parse: the store's decide
+            return is_call_allowed(now, policy, None, ())
+
+    return may_call
 
 
 def first_usable_phone(session: Session, customer_id: int) -> Phone | None:
@@ -137,7 +157,8 @@ def _requeue(session: Session, attempt: CallAttempt, now: datetime) -> None:
         attempts=task.attempts,
         at=now,
         deadline=task.deadline_at,
-        tz=ZoneInfo(store.timezone),
+        reach=_reach(session, store, task.customer_id),
+        rules=_retry_rules(session, store.id),
         rejections=_rejections_before(session, attempt),
     )
     if decision.close_reason:
@@ -149,6 +170,21 @@ def _requeue(session: Session, attempt: CallAttempt, now: datetime) -> None:
     task.status = TaskStatus.PENDING
     task.claimed_by_id = None
     task.next_attempt_at = decision.next_at or now
+
+
+def _reach(session: Session, store: Store, customer_id: int) -> Reach:
+    policy = calling_policies(session, [store.id])[store.id]
+    customer = session.get_one(Customer, customer_id)
+    return Reach(policy, customer.call_windows, customer.blocked_days)
+
+
+def _retry_rules(session: Session, store_id: int) -> RetryRules:
+    settings = load_settings(session, store_id)
+    return RetryRules(
+        max_attempts=settings.number("retry.max_attempts"),
+        first_delay=timedelta(minutes=settings.number("retry.first_delay_min")),
+        rejected_retries=settings.number("retry.rejected_retries"),
+    )
 
 
 def _rejections_before(session: Session, attempt: CallAttempt) -> int:

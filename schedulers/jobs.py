@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select
 from dialer.events import ROLE_SCHEDULER, ToWeb
 from dialer.link import InternalLink
 from schedulers.drop_folder import DropResult, import_drop_folders
-from schedulers.planner import plan_store, task_summary
+from schedulers.planner import RuleSet, plan_store, task_summary
+from schedulers.report_close import close_missed_days
 from storage.config import Config, load_config
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.models import Store
@@ -21,26 +22,44 @@ from storage.models import Store
 log = logging.getLogger("huifang.scheduler")
 
 
-def plan_all_stores(config: Config, now: datetime | None = None) -> dict[str, int]:
-    """Plan every store; returns the number of follow-ups (task items) created per store."""
+def plan_all_stores(
+    config: Config, now: datetime | None = None, sets: frozenset[RuleSet] = frozenset(RuleSet)
+) -> dict[str, int]:
+    """Plan every store (one transaction each); returns the number of follow-ups (task items)
+    created per store."""
     now = now or datetime.now(UTC)
     engine = make_engine(config.database_url)
     created: dict[str, int] = {}
     try:
-        with session_scope(make_session_factory(engine)) as s:
-            for store in s.scalars(select(Store).order_by(Store.code)):
-                created[store.code] = plan_store(s, store, now).items
+        sessions = make_session_factory(engine)
+        with sessions() as s:
+            stores = s.scalars(select(Store.id).order_by(Store.code)).all()
+        for store_id in stores:
+            with session_scope(sessions) as s:
+                store = s.get_one(Store, store_id)
+                created[store.code] = plan_store(s, store, now, sets).items
     finally:
         engine.dispose()
     return created
 
 
 def plan_job() -> dict[str, int]:
-    """The APScheduler job: plan, then tell idle seat workers that new tasks are due."""
+    """Every few minutes: follow-ups owed by new events (deliveries, closed repair orders),
+    then tell idle seat workers that new tasks are due."""
+    return _plan_and_announce(frozenset({RuleSet.EVENTS}), "planner")
+
+
+def churn_scan_job() -> dict[str, int]:
+    """Nightly: the rules that move with the calendar (churn survey, maintenance and first
+    service reminders, periodic sales calls, insurance renewals)."""
+    return _plan_and_announce(frozenset({RuleSet.CALENDAR}), "churn scan")
+
+
+def _plan_and_announce(sets: frozenset[RuleSet], what: str) -> dict[str, int]:
     config = load_config()
-    created = plan_all_stores(config)
+    created = plan_all_stores(config, sets=sets)
     total = sum(created.values())
-    log.info("planner created %d follow-ups %s", total, created)
+    log.info("%s created %d follow-ups %s", what, total, created)
     if total:
         announce_new_tasks(config, total)
     return created
@@ -106,3 +125,20 @@ def plan_for_cli(engine: Engine, at: str | None, store_code: str | None, dry_run
         else:
             s.commit()
     return tasks
+
+
+def report_close_job(now: datetime | None = None) -> dict[str, list[str]]:
+    """Daily, after midnight: close each store's previous day (and any missed while down)."""
+    config = load_config()
+    now = now or datetime.now(UTC)
+    engine = make_engine(config.database_url)
+    closed: dict[str, list[str]] = {}
+    try:
+        with session_scope(make_session_factory(engine)) as s:
+            for store in s.scalars(select(Store).order_by(Store.code)):
+                days = close_missed_days(s, store, now)
+                closed[store.code] = [d.isoformat() for d in days]
+    finally:
+        engine.dispose()
+    log.info("closed days %s", closed)
+    return closed

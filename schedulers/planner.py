@@ -1,18 +1,34 @@
-"""The planner: turns archive facts into call tasks. Idempotent: each follow-up owed is one
-``TaskItem`` keyed by (store, type, source), so a rerun creates nothing new."""
+"""The planner: turns what the archive owes into calls (``CallTask``s), one call per customer
+where the follow-ups' due-to-deadline spans overlap, within the contact cap and the calling
+windows. Idempotent: each follow-up is one ``TaskItem`` keyed by (store, type, source), so a
+rerun creates nothing new.
+
+Set-based: the facts come from one query per rule (schedulers/facts.py); items already
+planned, consent, customers' windows and their other calls are read in chunks of keys."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
+from itertools import islice
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from schedulers.rules import HORIZON, DueWindow, repair_3dc
+from schedulers.owed import Owed, RuleSet, owed
+from schedulers.rules import DELIVERY_SEQUENCE, callback
+from schedulers.settings import planning_for
+from schedulers.timing import Timing
+from schedulers.windows import next_call_time
 from storage.codes import TaskStatus
-from storage.models import CallTask, RepairOrder, Store, TaskItem
+from storage.consent import Channel, Purpose
+from storage.models import CallTask, Consent, Customer, Store, TaskItem
+
+CHUNK = 900  # keys per IN (...) query: under SQLite's bound-parameter limit
+OPEN = (TaskStatus.PENDING, TaskStatus.CLAIMED)
 
 
 @dataclass
@@ -22,89 +38,168 @@ class PlanResult:
     items: int = 0
 
 
-def ro_source(ro: RepairOrder) -> str:
-    return f"ro:{ro.ro_number}"
-
-
-def plan_store(session: Session, store: Store, now: datetime) -> PlanResult:
+def plan_store(
+    session: Session,
+    store: Store,
+    now: datetime,
+    sets: frozenset[RuleSet] = frozenset(RuleSet),
+) -> PlanResult:
     """Create (and flush) the tasks owed by ``store``'s facts at ``now``. The caller owns the
     transaction: commit it, or roll it back for a dry run."""
-    tz = ZoneInfo(store.timezone)
+    t, policy = planning_for(session, store)
     result = PlanResult(store=store.code)
-    for ro in _closed_repair_orders(session, store, now):
-        window = repair_3dc(ro.closed_at, tz)  # type: ignore[arg-type]
-        if window.beyond_horizon(now) or _already_planned(session, store, window, ro_source(ro)):
-            continue
-        assert ro.customer_id is not None  # owners unknown yet are filtered out above
-        task = _task_for(session, store, ro.customer_id, window)
-        item = TaskItem(
-            store_id=store.id,
-            task_type=window.task_type,
-            source_ref=ro_source(ro),
-            vehicle_id=ro.vehicle_id,
-            due_at=window.due,
-            deadline_at=window.deadline,
-            reason=f"{ro.ro_number} closed {ro.closed_at.astimezone(tz):%Y-%m-%d %H:%M}",
-        )
-        task.items.append(item)
-        if task not in result.tasks:
-            result.tasks.append(task)
-        result.items += 1
+    fresh = _not_planned(session, store.id, owed(session, store.id, now, t, policy, sets))
+    by_customer: dict[int, list[Owed]] = defaultdict(list)
+    for item in fresh:
+        by_customer[item.customer_id].append(item)
+    for chunk in _chunks(list(by_customer), CHUNK):
+        _place(session, store, chunk, by_customer, now, t, policy, result)
     session.flush()
     return result
 
 
-def _closed_repair_orders(session: Session, store: Store, now: datetime):
-    oldest_close = now - HORIZON - timedelta(days=4)  # deadline = close day + 3, end of day
-    return session.scalars(
-        select(RepairOrder)
-        .where(RepairOrder.store_id == store.id)
-        .where(RepairOrder.closed_at.is_not(None), RepairOrder.customer_id.is_not(None))
-        .where(RepairOrder.closed_at <= now, RepairOrder.closed_at >= oldest_close)
-        .order_by(RepairOrder.closed_at)
-    )
+def _not_planned(session: Session, store_id: int, items: Iterable[Owed]) -> Iterator[Owed]:
+    """Drop follow-ups planned before (by an earlier run, or twice in this one)."""
+    seen: set[tuple[str, str]] = set()
+    for chunk in _chunks(items, CHUNK):
+        keys = {(o.window.task_type.value, o.source) for o in chunk}
+        seen |= {
+            (kind, source)
+            for kind, source in session.execute(
+                select(TaskItem.task_type, TaskItem.source_ref)
+                .where(TaskItem.store_id == store_id)
+                .where(tuple_(TaskItem.task_type, TaskItem.source_ref).in_(keys))
+            )
+        }
+        for o in chunk:
+            key = (o.window.task_type.value, o.source)
+            if key not in seen:
+                seen.add(key)
+                yield o
 
 
-def _already_planned(session: Session, store: Store, window: DueWindow, source: str) -> bool:
-    return (
-        session.scalar(
-            select(TaskItem.id).where(
-                TaskItem.store_id == store.id,
-                TaskItem.task_type == window.task_type,
-                TaskItem.source_ref == source,
+def _place(session, store, customer_ids, by_customer, now, t, policy, result) -> None:
+    """Put one chunk of customers' new follow-ups into calls."""
+    refused = _refused_calls(session, customer_ids)
+    windows = {
+        customer_id: (call_windows, blocked)
+        for customer_id, call_windows, blocked in session.execute(
+            select(Customer.id, Customer.call_windows, Customer.blocked_days).where(
+                Customer.id.in_(customer_ids)
             )
         )
-        is not None
-    )
+    }
+    calls = _other_calls(session, customer_ids, now - t.contact_cap_days)
+    for customer_id in customer_ids:
+        if customer_id in refused:
+            continue
+        created: list[CallTask] = []
+        for item in sorted(by_customer[customer_id], key=lambda o: o.window.due):
+            task = _call_for(session, store, item, calls[customer_id], now, created)
+            task.items.append(_item(store, item))
+            if task not in result.tasks:
+                result.tasks.append(task)
+            result.items += 1
+        for task in created:
+            _schedule(task, windows.get(customer_id, (None, None)), calls[customer_id], t, policy)
 
 
-def _task_for(session: Session, store: Store, customer_id: int, w: DueWindow) -> CallTask:
-    """The customer's pending task whose window overlaps ``w`` (one call, not several),
-    narrowed to both windows; else a new task."""
-    task = session.scalar(
-        select(CallTask).where(
-            CallTask.customer_id == customer_id,
-            CallTask.status == TaskStatus.PENDING,
-            CallTask.attempts == 0,
-            CallTask.due_at <= w.deadline,
-            CallTask.deadline_at >= w.due,
-        )
+def _call_for(session, store, item: Owed, calls: list[CallTask], now, created) -> CallTask:
+    """The customer's open call whose span overlaps the item's (narrowed to both spans),
+    else a new call."""
+    w = item.window
+    for task in calls:
+        if (
+            task.status == TaskStatus.PENDING
+            and task.due_at <= w.deadline
+            and (task.deadline_at >= w.due)
+        ):
+            task.due_at = min(task.due_at, w.due)
+            task.deadline_at = min(task.deadline_at, w.deadline)
+            if task.attempts == 0:
+                task.next_attempt_at = min(task.next_attempt_at, max(w.due, now))
+            return task
+    task = CallTask(
+        store_id=store.id,
+        customer_id=item.customer_id,
+        status=TaskStatus.PENDING,
+        due_at=w.due,
+        deadline_at=w.deadline,
+        next_attempt_at=w.due,
     )
-    if task is None:
-        task = CallTask(
-            store_id=store.id,
-            customer_id=customer_id,
-            status=TaskStatus.PENDING,
-            due_at=w.due,
-            deadline_at=w.deadline,
-            next_attempt_at=w.due,
-        )
-        session.add(task)
-        return task
-    task.due_at = min(task.due_at, w.due)
-    task.next_attempt_at = min(task.next_attempt_at, w.due)
-    task.deadline_at = min(task.deadline_at, w.deadline)
+    session.add(task)
+    calls.append(task)
+    created.append(task)
     return task
+
+
+def _schedule(task: CallTask, customer_windows, calls, t: Timing, policy) -> None:
+    """A new call's first attempt: after the customer's other calls by the contact cap (the
+    delivery sequence is exempt), then at the first moment the windows allow."""
+    at = task.due_at
+    if not _exempt(task, t):
+        others = sorted(
+            c.next_attempt_at if c.status in OPEN else (c.closed_at or c.next_attempt_at)
+            for c in calls
+            if c is not task and not _exempt(c, t)
+        )
+        near = [o for o in others if abs(o - at) < t.contact_cap_days]
+        if len(near) >= t.contact_cap_calls:
+            at = max(at, near[-1] + t.contact_cap_days)
+    call_windows, blocked = customer_windows
+    slot = next_call_time(at, policy, call_windows, blocked or (), limit=task.deadline_at)
+    task.next_attempt_at = slot or at
+
+
+def _exempt(task: CallTask, t: Timing) -> bool:
+    types = {i.task_type for i in task.items}
+    return bool(types) and types <= DELIVERY_SEQUENCE
+
+
+def _item(store: Store, item: Owed) -> TaskItem:
+    w = item.window
+    return TaskItem(
+        store_id=store.id,
+        task_type=w.task_type,
+        source_ref=item.source,
+        vehicle_id=item.vehicle_id,
+        due_at=w.due,
+        deadline_at=w.deadline,
+        reason=w.reason,
+    )
+
+
+def _refused_calls(session: Session, customer_ids: list[int]) -> set[int]:
+    """Customers who withdrew consent to follow-up calls (do-not-call)."""
+    return set(
+        session.scalars(
+            select(Consent.customer_id).where(
+                Consent.customer_id.in_(customer_ids),
+                Consent.channel == Channel.CALL,
+                Consent.purpose == Purpose.SERVICE,
+                Consent.granted.is_(False),
+            )
+        )
+    )
+
+
+def _other_calls(session: Session, customer_ids: list[int], since: datetime):
+    """Each customer's open calls and calls closed since ``since`` (the contact cap)."""
+    calls: dict[int, list[CallTask]] = defaultdict(list)
+    for task in session.scalars(
+        select(CallTask)
+        .where(CallTask.customer_id.in_(customer_ids))
+        .where(CallTask.status.in_(OPEN) | (CallTask.closed_at >= since))
+        .order_by(CallTask.id)
+    ):
+        calls[task.customer_id].append(task)
+    return calls
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def task_summary(task: CallTask, tz: ZoneInfo, now: datetime) -> dict[str, object]:
@@ -121,3 +216,24 @@ def task_summary(task: CallTask, tz: ZoneInfo, now: datetime) -> dict[str, objec
         "deadline": task.deadline_at.astimezone(tz).isoformat(),
         "overdue": now > task.deadline_at,
     }
+
+
+def book_callback(session: Session, task: CallTask, attempt_id: int, at: datetime) -> TaskItem:
+    """The customer asked to be called back at ``at``: the call stays open with a ``callback``
+    follow-up (due then, deadline a day later by default), attempted first at that time."""
+    store = session.get_one(Store, task.store_id)
+    t, _policy = planning_for(session, store)
+    window = callback(at, t)
+    item = TaskItem(
+        store_id=task.store_id,
+        task_type=window.task_type,
+        source_ref=f"callback:{attempt_id}",
+        due_at=window.due,
+        deadline_at=window.deadline,
+        reason=window.reason,
+    )
+    task.items.append(item)
+    task.status, task.claimed_by_id = TaskStatus.PENDING, None
+    task.next_attempt_at = window.due
+    task.deadline_at = max(task.deadline_at, window.deadline)
+    return item

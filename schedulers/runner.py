@@ -65,6 +65,8 @@ JOBS: tuple[JobSpec, ...] = (
     #       id                  function                           schedule             run when new
     JobSpec(PLAN_JOB_ID,        "schedulers.jobs:plan_job",        every_plan_interval, True),
     JobSpec(DROP_FOLDER_JOB_ID, "schedulers.jobs:drop_folder_job", every_plan_interval, True),
+    JobSpec("churn_scan",       "schedulers.jobs:churn_scan_job",  cron(hour=2, minute=30), True),
+    JobSpec("report_close",     "schedulers.jobs:report_close_job", cron(hour=0, minute=20), True),
 )
 # fmt: on
 

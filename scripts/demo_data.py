@@ -27,6 +27,7 @@ from storage.models import (
     Phone,
     RepairOrder,
     Store,
+    StoreSetting,
     User,
     UserRole,
     UserStore,
@@ -251,6 +252,7 @@ def load_demo(
     session.add(store)
     session.flush()
     session.add_all(_users(store))
+    session.add_all(_around_the_clock(store))
     builder = _Builder(random.Random(seed), store, now)
     for done in range(1, customers + 1):
         session.add(builder.customer())
@@ -262,6 +264,15 @@ def load_demo(
     session.add_all(builder.repair_orders())
     session.flush()
     return _summary(session, store, created=True)
+
+
+def _around_the_clock(store: Store) -> list[StoreSetting]:
+    """The demo store calls at any hour and on holidays, so that the demo can be tried
+    whenever it is started; a real store keeps DOMAIN.md's quiet hours (Settings screen)."""
+    return [
+        StoreSetting(store_id=store.id, key="calling.windows", value="00:00-23:59"),
+        StoreSetting(store_id=store.id, key="calling.holidays_no_call", value="no"),
+    ]
 
 
 def _users(store: Store) -> list[User]:

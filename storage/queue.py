@@ -3,16 +3,18 @@ only moves from the state the caller saw."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from storage.codes import TaskStatus
-from storage.models import AgentStatus, CallTask, UserStore
+from storage.models import AgentStatus, CallTask, Customer, UserStore
 
-CANDIDATES = 20
+CANDIDATES = 50
+# May this store's customer, with these calling windows and blocked days, be called now?
+MayCall = Callable[[int, str | None, str | None], bool]
 
 
 def agent_store_ids(session: Session, agent_id: int) -> list[int]:
@@ -20,18 +22,26 @@ def agent_store_ids(session: Session, agent_id: int) -> list[int]:
 
 
 def claim_next_task(
-    session: Session, agent_id: int, store_ids: Iterable[int], now: datetime
+    session: Session,
+    agent_id: int,
+    store_ids: Iterable[int],
+    now: datetime,
+    may_call: MayCall | None = None,
 ) -> CallTask | None:
-    """Claim the most urgent due task (earliest deadline first) of the agent's stores."""
-    candidates = session.scalars(
-        select(CallTask.id)
+    """Claim the most urgent due task (earliest deadline first) of the agent's stores that
+    ``may_call`` allows now (calling windows, holidays, the customer's own times)."""
+    candidates = session.execute(
+        select(CallTask.id, CallTask.store_id, Customer.call_windows, Customer.blocked_days)
+        .join(Customer, Customer.id == CallTask.customer_id)
         .where(CallTask.status == TaskStatus.PENDING)
         .where(CallTask.next_attempt_at <= now)
         .where(CallTask.store_id.in_(list(store_ids)))
         .order_by(CallTask.deadline_at, CallTask.next_attempt_at, CallTask.id)
         .limit(CANDIDATES)
     ).all()
-    for task_id in candidates:
+    for task_id, store_id, windows, blocked in candidates:
+        if may_call is not None and not may_call(store_id, windows, blocked):
+            continue
         claimed: CursorResult = session.execute(  # type: ignore[assignment]
             update(CallTask)
             .where(CallTask.id == task_id, CallTask.status == TaskStatus.PENDING)

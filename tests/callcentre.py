@@ -23,6 +23,7 @@ def seed_zhang_repair(url: str, *, plan: bool = True) -> None:
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as s:
         store = personas.suzhou_store(s)
+        personas.calls_around_the_clock(s, store)
         personas.person(s, store, "lina", "李娜", Role.AGENT)
         car = personas.car(s, personas.customer(s, store))
         closed = now - timedelta(days=1)

@@ -60,14 +60,15 @@ def test_a_paused_agent_is_not_dialled(sessions, lina):
     assert _dial(sessions, lina) is None
 
 
-def test_a_busy_customer_is_retried_two_hours_later_and_the_agent_is_ready_again(sessions, lina):
+def test_a_busy_customer_is_retried_after_two_hours_outside_the_lunch_break(sessions, lina):
     order = _dial(sessions, lina)
     with session_scope(sessions) as s:
         assert not record_end(s, lina, order.attempt_id, _ended(NetworkOutcome.BUSY, 486), NOW)
     with session_scope(sessions) as s:
         task = s.get(CallTask, order.task_id)
         assert (task.status, task.attempts) == (TaskStatus.PENDING, 1)
-        assert task.next_attempt_at == NOW + timedelta(hours=2)
+        # 10:00 + 2 h falls in the 12:00-14:00 quiet hours: the retry waits for 14:00
+        assert task.next_attempt_at == NOW.replace(hour=14)
         assert s.get(AgentStatus, lina).state == AgentState.READY
         assert s.get(CallAttempt, order.attempt_id).sip_status == 486
 
@@ -143,7 +144,7 @@ def test_call_back_later_requeues_the_task_at_the_booked_time(sessions, lina):
             {
                 "attempt_id": order.attempt_id,
                 "code": "call_back_later",
-                "callback_at": "2026-11-20T15:30",
+                "callback_at": "2026-11-21T15:30",
                 "next": "paused",
             },
             NOW,
@@ -151,7 +152,10 @@ def test_call_back_later_requeues_the_task_at_the_booked_time(sessions, lina):
     with session_scope(sessions) as s:
         task = s.get(CallTask, order.task_id)
         assert task.status == TaskStatus.PENDING
-        assert task.next_attempt_at == datetime(2026, 11, 20, 15, 30, tzinfo=SH)
+        assert task.next_attempt_at == datetime(2026, 11, 21, 15, 30, tzinfo=SH)
+        assert task.types == ["callback", "repair_3dc"]
+        # the follow-up's own deadline (11-21 23:59) gives way to the booked time + 1 day
+        assert task.deadline_at == datetime(2026, 11, 22, 15, 30, tzinfo=SH)
         assert s.get(AgentStatus, lina).state == AgentState.PAUSED
 
 

@@ -1,5 +1,6 @@
 """The planner turns closed repair orders into follow-up tasks, idempotently."""
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -30,7 +31,11 @@ def test_a_closed_repair_order_gives_one_repair_follow_up_task(sessions):
         task = result.tasks[0]
         assert task.due_at == datetime(2026, 11, 19, 9, 0, tzinfo=SH)
         assert task.deadline_at == datetime(2026, 11, 21, 23, 59, 59, tzinfo=SH)
-        assert task.items[0].reason.startswith("RO-1 closed 2026-11-18 16:40")
+        assert json.loads(task.items[0].reason) == {
+            "why": "ro_closed",
+            "ro": "RO-1",
+            "at": "2026-11-18 16:40",
+        }
 
 
 def test_planning_again_creates_nothing_new(sessions):

@@ -72,3 +72,31 @@ def test_an_agent_only_gets_tasks_of_their_own_stores(sessions):
     with session_scope(sessions) as s:
         store, agents = _store_with_tasks(s, 1)
         assert claim_next_task(s, agents[0].id, [store.id + 1], NOW) is None
+
+
+def _may_call(s, store, at):
+    from dialer.seat import _calling_now
+
+    return _calling_now(s, [store.id], at)
+
+
+def test_no_task_is_offered_during_the_lunch_break_even_when_it_is_due(sessions):
+    lunch = NOW.replace(hour=12, minute=30)
+    with session_scope(sessions) as s:
+        store, agents = _store_with_tasks(s, 1)
+        assert (
+            claim_next_task(s, agents[0].id, [store.id], lunch, _may_call(s, store, lunch)) is None
+        )
+        afternoon = NOW.replace(hour=14)
+        may_call = _may_call(s, store, afternoon)
+        assert claim_next_task(s, agents[0].id, [store.id], afternoon, may_call) is not None
+
+
+def test_a_customer_who_asked_for_evenings_is_skipped_for_the_next_customer(sessions):
+    with session_scope(sessions) as s:
+        store, agents = _store_with_tasks(s, 2)
+        urgent = s.query(CallTask).order_by(CallTask.deadline_at).first()
+        urgent.customer.call_windows = "19:00-20:30"
+        s.flush()
+        task = claim_next_task(s, agents[0].id, [store.id], NOW, _may_call(s, store, NOW))
+        assert task is not None and task.id != urgent.id

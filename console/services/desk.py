@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
 from dialer.agent_state import check_transition
+from schedulers.planner import book_callback
 from storage import consent
 from storage.codes import AgentState as S
 from storage.codes import ConversationOutcome as C
@@ -118,9 +119,8 @@ def _apply_to_task(session: Session, attempt: CallAttempt, code: C, data: dict, 
     task.attempts += 1
     if code == C.CALL_BACK_LATER:
         store = session.get_one(Store, task.store_id)
-        task.status = TaskStatus.PENDING
-        task.next_attempt_at = _callback_time(data.get("callback_at"), ZoneInfo(store.timezone))
-        task.claimed_by_id = None
+        at = _callback_time(data.get("callback_at"), ZoneInfo(store.timezone))
+        book_callback(session, task, attempt.id, at)
         return
     if code == C.WRONG_PERSON and attempt.phone is not None:
         attempt.phone.validity = PhoneValidity.WRONG

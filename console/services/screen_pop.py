@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from console.call_scripts import ScriptFields, address, readable_phone, render_script
 from console.labels import REPAIR_TYPES, pick
-from storage.codes import TaskType
-from storage.models import CallAttempt, Customer, RepairOrder, Store, TaskItem, User
+from console.reasons import reason_text
+from storage.models import CallAttempt, Customer, RepairOrder, Store, User
 
 RECENT_VISITS = 5
 
@@ -38,7 +38,7 @@ def screen_pop(session: Session, attempt_id: int, locale: str, now: datetime) ->
             "due": task.due_at.astimezone(tz).isoformat(),
             "deadline": task.deadline_at.astimezone(tz).isoformat(),
             "overdue": now > task.deadline_at,
-            "reasons": [_reason(i, visits, tz, locale) for i in task.items],
+            "reasons": [reason_text(i.reason, locale) for i in task.items],
         },
         "customer": _customer(customer, attempt) | {"visits": _visits(visits, tz, locale)},
         "script": _script(session, attempt, store, visits, tz, locale),
@@ -105,24 +105,6 @@ def _visits(visits: list[RepairOrder], tz: ZoneInfo, locale: str) -> list[dict]:
         }
         for ro in visits
     ]
-
-
-REASONS = {
-    TaskType.REPAIR_3DC: (
-        "维修工单 {ro} 于 {closed} 结算出厂",
-        "Repair order {ro} closed {closed}",
-    ),
-}
-
-
-def _reason(item: TaskItem, visits: list[RepairOrder], tz: ZoneInfo, locale: str) -> str:
-    """Why this follow-up is due, in the agent's language."""
-    ro = next((v for v in visits if f"ro:{v.ro_number}" == item.source_ref), None)
-    template = REASONS.get(TaskType(item.task_type))
-    if template is None or ro is None or ro.closed_at is None:
-        return item.reason or ""
-    text = template[1] if locale.startswith("en") else template[0]
-    return text.format(ro=ro.ro_number, closed=f"{ro.closed_at.astimezone(tz):%Y-%m-%d %H:%M}")
 
 
 def _script(session, attempt, store, visits, tz, locale) -> dict:

@@ -10,7 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.codes import AgentState, Role, TaskStatus
-from storage.models import AgentStatus, CallAttempt, CallTask, Outcome, User, UserRole
+from storage.models import (
+    AgentStatus,
+    CallAttempt,
+    CallTask,
+    Customer,
+    Outcome,
+    TaskItem,
+    User,
+    UserRole,
+)
 
 
 def start_of_day(now: datetime, tz: ZoneInfo) -> datetime:
@@ -51,8 +60,38 @@ def live_stats(session: Session, now: datetime, tz: ZoneInfo) -> dict:
         "calls_today": {"total": total or 0, "by_outcome": by_outcome},
         "conversations_today": conversations,
         "tasks": {"due": session.scalar(pending) or 0, "overdue": session.scalar(overdue) or 0},
+        "overdue_tasks": _most_overdue(session, now, tz),
         "at": now.isoformat(),
     }
+
+
+def _most_overdue(session: Session, now: datetime, tz: ZoneInfo, limit: int = 10) -> list[dict]:
+    """The open calls longest past their deadline, for the supervisor to act on."""
+    rows = session.execute(
+        select(CallTask.id, Customer.name, CallTask.deadline_at, CallTask.attempts)
+        .join(Customer, Customer.id == CallTask.customer_id)
+        .where(CallTask.status.in_((TaskStatus.PENDING, TaskStatus.CLAIMED)))
+        .where(CallTask.deadline_at < now)
+        .order_by(CallTask.deadline_at, CallTask.id)
+        .limit(limit)
+    ).all()
+    types: dict[int, set[str]] = {}
+    for task_id, task_type in session.execute(
+        select(TaskItem.task_id, TaskItem.task_type).where(
+            TaskItem.task_id.in_([r[0] for r in rows])
+        )
+    ):
+        types.setdefault(task_id, set()).add(task_type)
+    return [
+        {
+            "id": task_id,
+            "customer": name,
+            "types": sorted(types.get(task_id, ())),
+            "deadline": f"{deadline.astimezone(tz):%m-%d %H:%M}",
+            "attempts": attempts,
+        }
+        for task_id, name, deadline, attempts in rows
+    ]
 
 
 def _agents(session: Session) -> list[dict]:

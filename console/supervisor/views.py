@@ -4,7 +4,13 @@ from flask import Blueprint, render_template
 from flask_babel import get_locale
 
 from console.access import Permission, requires
-from console.labels import AGENT_STATES, CONVERSATION_OUTCOMES, NETWORK_OUTCOMES, pick
+from console.labels import (
+    AGENT_STATES,
+    CONVERSATION_OUTCOMES,
+    NETWORK_OUTCOMES,
+    TASK_TYPES,
+    pick,
+)
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 
@@ -18,4 +24,5 @@ def wallboard():
         state_labels=pick(AGENT_STATES, locale),
         network_labels=pick(NETWORK_OUTCOMES, locale),
         outcome_labels=pick(CONVERSATION_OUTCOMES, locale),
+        task_type_labels=pick(TASK_TYPES, locale),
     )

@@ -76,6 +76,17 @@
     empty.hidden = agents.length > 0;
   }
 
+  function renderOverdue(tasks) {
+    $('overdue-body').replaceChildren(...tasks.map((task) => h('tr', { 'data-testid': 'overdue-row' },
+      h('td', null, task.customer),
+      h('td', null, ...task.types.map((type) => h('span', { class: 'badge hf-badge-task' }, label('task_types', type)))),
+      h('td', { class: 'text-end hf-mono hf-text-overdue' }, task.deadline),
+      h('td', { class: 'text-end hf-mono' }, String(task.attempts)))));
+    const empty = $('overdue-empty');
+    empty.textContent = t('no_overdue');
+    empty.hidden = tasks.length > 0;
+  }
+
   function tickTimers() {
     const now = serverNow();
     for (const cell of document.querySelectorAll('#agents-body [data-since]')) {
@@ -118,6 +129,7 @@
     $('tile-overdue').classList.toggle('hf-tile-alert', overdue > 0);
 
     renderAgents(agents);
+    renderOverdue(Array.isArray(s.overdue_tasks) ? s.overdue_tasks : []);
     $('updated-at').textContent = t('updated_at', { time: fmtClock(at ?? Date.now()) });
   }
 

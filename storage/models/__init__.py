@@ -12,10 +12,18 @@ from storage.models.archive import (
 )
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.calendar import CalendarOverride
-from storage.models.calls import AgentStatus, CallAttempt, CallTask, Outcome, TaskItem
+from storage.models.calls import (
+    AgentStatus,
+    CallAttempt,
+    CallTask,
+    CarrierCallback,
+    Outcome,
+    TaskItem,
+)
 from storage.models.lease import SchedulerLease
 from storage.models.people import Store, User, UserRole, UserStore
 from storage.models.records import AuditEntry, ImportBatch, StoreSetting
+from storage.models.reports import DailyFigures
 from storage.models.segments import Segment
 
 __all__ = [
@@ -30,7 +38,9 @@ __all__ = [
     "CalendarOverride",
     "CallAttempt",
     "CallTask",
+    "CarrierCallback",
     "Customer",
+    "DailyFigures",
     "Delivery",
     "Outcome",
     "Phone",

@@ -96,6 +96,7 @@ class Vehicle(Base):
         Index("ix_vehicle_plate_key", "plate_key"),
         Index("ix_vehicle_plate_tail", "plate_tail"),
         Index("ix_vehicle_vin_tail", "vin_tail"),
+        Index("ix_vehicle_insurance_expiry", "store_id", "insurance_expiry"),  # renewals
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
@@ -127,6 +128,7 @@ class Delivery(Base):
     """A sales delivery (交车). ``delivered_at`` only when the time of day is known."""
 
     __tablename__ = "delivery"
+    __table_args__ = (Index("ix_delivery_delivered_on", "store_id", "delivered_on"),)  # planner
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))
     vehicle_id: Mapped[int] = mapped_column(ForeignKey("vehicle.id"), index=True)
@@ -143,6 +145,7 @@ class RepairOrder(Base):
     __table_args__ = (
         UniqueConstraint("store_id", "ro_number"),
         Index("ix_repair_order_closed", "store_id", "closed_at"),
+        Index("ix_repair_order_visits", "store_id", "ro_type", "opened_at"),  # planner
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int] = mapped_column(ForeignKey("store.id"))

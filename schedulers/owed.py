@@ -1,0 +1,148 @@
+"""What the archive owes around ``now``: every follow-up rule applied to its facts, as
+``Owed`` items (a customer, a car, a source fact and a due window), before they are placed
+in calls. Sources are stable per fact, so an item owed twice is planned once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from schedulers import facts, rules
+from schedulers.mileage import Odometer
+from schedulers.rules import DueWindow
+from schedulers.timing import LOOKAHEAD, Timing
+from schedulers.windows import CallingPolicy
+
+
+class RuleSet(StrEnum):
+    """Event rules run every few minutes; calendar rules (mileage, periodic, insurance,
+    churn) change by the day and run in the nightly scan (and with ``huifang plan``)."""
+
+    EVENTS = "events"
+    CALENDAR = "calendar"
+
+
+@dataclass(frozen=True)
+class Owed:
+    customer_id: int
+    vehicle_id: int | None
+    source: str
+    window: DueWindow
+
+
+def owed(
+    session: Session,
+    store_id: int,
+    now: datetime,
+    t: Timing,
+    policy: CallingPolicy,
+    sets: frozenset[RuleSet] = frozenset(RuleSet),
+) -> Iterator[Owed]:
+    """Every follow-up owed by the store's facts whose deadline is within the horizon and
+    which falls due within the lookahead."""
+    producers: list[Callable[[], Iterator[Owed]]] = []
+    if RuleSet.EVENTS in sets:
+        producers += [
+            lambda: _after_delivery(session, store_id, now, t, policy),
+            lambda: _after_repair(session, store_id, now, t),
+        ]
+    if RuleSet.CALENDAR in sets:
+        producers += [
+            lambda: _first_service(session, store_id, now, t),
+            lambda: _maintenance(session, store_id, now, t),
+            lambda: _periodic(session, store_id, now, t),
+            lambda: _insurance(session, store_id, now, t),
+            lambda: _churn(session, store_id, now, t),
+        ]
+    for produce in producers:
+        for item in produce():
+            w = item.window
+            if not w.beyond_horizon(now, t.horizon) and w.due <= now + LOOKAHEAD:
+                yield item
+
+
+def _today(now: datetime, t: Timing):
+    return now.astimezone(t.tz).date()
+
+
+def delivery_source(vin: str, delivered_on) -> str:
+    return f"delivery:{vin}:{delivered_on.isoformat()}"
+
+
+def _after_delivery(session, store_id, now, t, policy) -> Iterator[Owed]:
+    for d in facts.recent_deliveries(session, store_id, _today(now, t), t):
+        source = delivery_source(d.vin, d.delivered_on)
+        if d.delivered_at is not None and d.delivered_at <= now:
+            care = rules.delivery_care(d.delivered_at, t, policy)
+            yield Owed(d.customer_id, d.vehicle_id, source, care)
+        if d.delivered_on <= _today(now, t):
+            yield Owed(d.customer_id, d.vehicle_id, source, rules.sales_3dc(d.delivered_on, t))
+            yield Owed(d.customer_id, d.vehicle_id, source, rules.sales_7dc(d.delivered_on, t))
+
+
+def _after_repair(session, store_id, now, t) -> Iterator[Owed]:
+    for ro in facts.closed_repair_orders(session, store_id, now, t):
+        window = rules.repair_3dc(ro.closed_at, t, ro.ro_number)
+        yield Owed(ro.customer_id, ro.vehicle_id, f"ro:{ro.ro_number}", window)
+
+
+def _first_service(session, store_id, now, t) -> Iterator[Owed]:
+    for d in facts.deliveries_for_first_service(session, store_id, _today(now, t), t):
+        if d.serviced:
+            continue
+        window = rules.first_maintenance(d.delivered_on, t, t.km_per_day)
+        yield Owed(d.customer_id, d.vehicle_id, delivery_source(d.vin, d.delivered_on), window)
+
+
+def _maintenance(session, store_id, now, t) -> Iterator[Owed]:
+    for car in facts.serviced_cars(session, store_id, _today(now, t), t):
+        odo = Odometer.estimate(car.readings, car.delivered_on, t.km_per_day)
+        window = rules.maintenance(car.last_service, odo, t)
+        yield Owed(car.customer_id, car.vehicle_id, f"service:{car.vin}:{car.last_ro}", window)
+
+
+def _periodic(session, store_id, now, t) -> Iterator[Owed]:
+    today = _today(now, t)
+    start = today - t.periodic_deadline - t.horizon
+    end = (now + LOOKAHEAD).astimezone(t.tz).date()
+    for d in facts.deliveries_for_periodic(session, store_id, today, t):
+        for n in rules.periodic_numbers(d.delivered_on, t, start, end):
+            window = rules.periodic_sales(d.delivered_on, n, t)
+            source = f"{delivery_source(d.vin, d.delivered_on)}:{n}"
+            yield Owed(d.customer_id, d.vehicle_id, source, window)
+
+
+def _insurance(session, store_id, now, t) -> Iterator[Owed]:
+    for car in facts.insured_cars(session, store_id, _today(now, t), t):
+        window = rules.insurance_renewal(car.expiry, t)
+        yield Owed(car.customer_id, car.vehicle_id, f"insurance:{car.vin}:{car.expiry}", window)
+
+
+def _churn(session, store_id, now, t) -> Iterator[Owed]:
+    """One survey per customer and last visit: the customer's most recently visited car
+    decides; customers whose car is not local are left out, and one with a car delivered
+    lately is surveyed once that delivery is no longer recent (rules.churn_survey)."""
+    today = _today(now, t)
+    cars: list[facts.Serviced] = []
+    for car in facts.cars_for_churn(session, store_id, today, t):
+        if cars and cars[0].customer_id != car.customer_id:
+            yield from _churn_of(cars, t)
+            cars = []
+        cars.append(car)
+    if cars:
+        yield from _churn_of(cars, t)
+
+
+def _churn_of(cars: list[facts.Serviced], t: Timing) -> Iterator[Owed]:
+    car = max(cars, key=lambda c: c.last_service)
+    if not t.is_local_plate(car.plate):
+        return
+    latest_delivery = max((c.delivered_on for c in cars if c.delivered_on), default=None)
+    odo = Odometer.estimate(car.readings, car.delivered_on, t.km_per_day)
+    window = rules.churn_survey(car.last_service, odo, t, latest_delivery)
+    source = f"visit:{car.customer_id}:{car.last_service.isoformat()}"
+    yield Owed(car.customer_id, car.vehicle_id, source, window)
