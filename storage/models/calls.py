@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.codes import AgentState, TaskStatus
@@ -79,9 +79,28 @@ class CallAttempt(Base):
     network_outcome: Mapped[str | None] = mapped_column(String(16))
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    answered_by: Mapped[str | None] = mapped_column(String(16))  # human / machine (Twilio AMD)
+    carrier_status: Mapped[str | None] = mapped_column(String(32))  # last carrier status applied
+    abandoned: Mapped[bool] = mapped_column(default=False)  # answered, no agent free in time
+    recording_path: Mapped[str | None] = mapped_column(String(300))  # relative to the instance
     task: Mapped[CallTask] = relationship()
     phone: Mapped[Phone | None] = relationship()
     outcome: Mapped[Outcome | None] = relationship(back_populates="attempt", uselist=False)
+
+
+class CarrierCallback(Base):
+    """One status callback a carrier sent, kept once: a duplicate delivery is recognised by its
+    (carrier, call, status) and changes nothing."""
+
+    __tablename__ = "carrier_callback"
+    __table_args__ = (UniqueConstraint("carrier", "call_ref", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    carrier: Mapped[str] = mapped_column(String(16))
+    call_ref: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(32))
+    attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempt.id"), index=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Outcome(Base):

@@ -30,6 +30,10 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str] = mapped_column(String(8), default="zh_Hans")
+    # the user's headset phone on the store's PBX (agents' audio leg; advisors' transfer target)
+    sip_extension: Mapped[str | None] = mapped_column(String(64))
+    # Twilio mode, agents without a browser headset: the number the agent leg rings
+    agent_phone: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     roles: Mapped[list[UserRole]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     stores: Mapped[list[UserStore]] = relationship(cascade="all, delete-orphan", lazy="selectin")
