@@ -72,8 +72,10 @@ CASES = [
     # a part not recognised: it and the rest are the street
     ("广东省深圳南山区科技园", "广东省", "", "", "深圳南山区科技园"),
     ("河北省雄安新区容城县", "河北省", "", "", "雄安新区容城县"),
-    ("苏州市姑苏区人民路1号", "", "", "", "苏州市姑苏区人民路1号"),
     ("苏州工业园区星湖街8号", "", "", "", "苏州工业园区星湖街8号"),
+    # a local address starting at the city: the province stays unknown, not guessed
+    ("苏州市姑苏区人民路1号", "", "苏州市", "姑苏区", "人民路1号"),
+    ("昆山市前进中路88号", "", "昆山市", "", "前进中路88号"),
     # streets named after provinces are streets
     ("北京路88号", "", "", "", "北京路88号"),
     ("湖南路8号", "", "", "", "湖南路8号"),

@@ -137,7 +137,18 @@ def split_address(text: str | None) -> Address:
         county = _division(rest, COUNTY_SUFFIXES, county=True) if city else ""
         street = rest[len(county) :].strip()
         return Address(province, city, county, street, (written, city, county))
-    return Address(street=text)
+    return _without_province(text)
+
+
+def _without_province(text: str) -> Address:
+    """A local address that starts at the city ("苏州市姑苏区人民路1号"): the province stays
+    unknown rather than guessed."""
+    city = _division(text, CITY_SUFFIXES)
+    if not city:
+        return Address(street=text)
+    rest = text[len(city) :]
+    county = _division(rest, COUNTY_SUFFIXES, county=True)
+    return Address("", city, county, rest[len(county) :].strip(), ("", city, county))
 
 
 def _province_forms(text: str) -> list[tuple[str, str]]:
