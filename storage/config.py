@@ -6,9 +6,11 @@ Strict parsing: a bad value stops the process at start with a one-line message.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -50,6 +52,74 @@ def _instance_secret(instance: Path, name: str) -> str:
     return value
 
 
+TWILIO_REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM")
+TWILIO_CLIENT_LEG = ("TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_TWIML_APP_SID")
+TWILIO_PATTERNS = {
+    "TWILIO_ACCOUNT_SID": r"AC[0-9a-fA-F]{32}",
+    "TWILIO_API_KEY": r"SK[0-9a-fA-F]{32}",
+    "TWILIO_TWIML_APP_SID": r"AP[0-9a-fA-F]{32}",
+    "TWILIO_FROM": r"\+[1-9][0-9]{6,14}",  # E.164, the caller id customers see
+}
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """Twilio mode (``HUIFANG_TELEPHONY=twilio``); see README, "Twilio mode"."""
+
+    account_sid: str
+    auth_token: str
+    from_number: str
+    public_base_url: str  # where Twilio reaches our webhooks, as Twilio sees it (behind a proxy)
+    agent_leg: str = "client"  # client: the agent's browser (Voice JS SDK); phone: User.agent_phone
+    api_key: str | None = None  # API key, secret and TwiML app: access tokens for the browser
+    api_secret: str | None = None
+    twiml_app_sid: str | None = None
+    cps: int = 1  # calls per second this process may start
+    record: bool = False
+    api_url: str | None = None  # a local mock of api.twilio.com, for tests
+
+
+def _text(env: dict[str, str], name: str) -> str:
+    return (env.get(name) or "").strip()
+
+
+def _base_url(env: dict[str, str], name: str) -> str | None:
+    raw = _text(env, name)
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"{name}={raw!r} is not an http(s) base URL such as https://host/path")
+    return raw.rstrip("/")
+
+
+def _twilio(env: dict[str, str]) -> TwilioSettings:
+    """Strict: every setting Twilio mode needs is present and well-formed."""
+    leg = _choice(env, "HUIFANG_TWILIO_AGENT_LEG", "client", ("client", "phone"))
+    needed = [*TWILIO_REQUIRED, "HUIFANG_PUBLIC_BASE_URL"]
+    needed += list(TWILIO_CLIENT_LEG) if leg == "client" else []
+    missing = [name for name in needed if not _text(env, name)]
+    if missing:
+        raise ConfigError(f"HUIFANG_TELEPHONY=twilio needs {', '.join(missing)}")
+    for name, pattern in TWILIO_PATTERNS.items():
+        value = env.get(name)
+        if value and not re.fullmatch(pattern, value.strip()):
+            raise ConfigError(f"{name}={value!r} is not a valid value (expected {pattern})")
+    return TwilioSettings(
+        account_sid=_text(env, "TWILIO_ACCOUNT_SID"),
+        auth_token=_text(env, "TWILIO_AUTH_TOKEN"),
+        from_number=_text(env, "TWILIO_FROM"),
+        public_base_url=_base_url(env, "HUIFANG_PUBLIC_BASE_URL") or "",
+        agent_leg=leg,
+        api_key=_text(env, "TWILIO_API_KEY") or None,
+        api_secret=_text(env, "TWILIO_API_SECRET") or None,
+        twiml_app_sid=_text(env, "TWILIO_TWIML_APP_SID") or None,
+        cps=_int(env, "HUIFANG_TWILIO_CPS", 1, 1, 1000),
+        record=_choice(env, "HUIFANG_TWILIO_RECORD", "0", ("0", "1")) == "1",
+        api_url=_base_url(env, "HUIFANG_TWILIO_API_URL"),
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     instance_dir: Path
@@ -70,11 +140,18 @@ class Config:
     plan_interval_min: int = 5
     scheduler_lease_s: int = 30
     testing: bool = False
+    twilio: TwilioSettings | None = None  # set in Twilio mode only
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def web_url(self) -> str:
         return f"http://{self.web_host}:{self.web_port}"
+
+    @property
+    def dial_template(self) -> str:
+        """What a seat worker dials for a customer's number: a SIP URI, or the number itself
+        for Twilio."""
+        return "{number}" if self.telephony == "twilio" else self.sip_dial_uri
 
     @property
     def tz(self) -> ZoneInfo:
@@ -99,6 +176,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"HUIFANG_TIMEZONE={tz!r} is not a known time zone") from None
+    telephony = _choice(env, "HUIFANG_TELEPHONY", "sip", ("sip", "twilio"))
     return Config(
         instance_dir=instance,
         database_url=db_url,
@@ -108,7 +186,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         redis_url=env.get("HUIFANG_REDIS_URL") or None,
         web_host=env.get("HUIFANG_HOST") or "127.0.0.1",
         web_port=_int(env, "HUIFANG_PORT", 5000, 1),
-        telephony=_choice(env, "HUIFANG_TELEPHONY", "sip", ("sip", "twilio")),
+        telephony=telephony,
         sip_host=env.get("HUIFANG_SIP_HOST") or "127.0.0.1",
         sip_port_base=_int(env, "HUIFANG_SIP_PORT_BASE", 5200, 1024),
         sip_dial_uri=dial_uri,
@@ -119,4 +197,5 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         plan_interval_min=_int(env, "HUIFANG_PLAN_INTERVAL_MIN", 5, 1, 1440),
         scheduler_lease_s=_int(env, "HUIFANG_SCHEDULER_LEASE_S", 30, 3, 3600),
         testing=env.get("HUIFANG_TESTING") == "1",
+        twilio=_twilio(env) if telephony == "twilio" else None,
     )
