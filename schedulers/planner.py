@@ -93,20 +93,22 @@ def _place(session, store, customer_ids, by_customer, now, t, policy, result) ->
     for customer_id in customer_ids:
         if customer_id in refused:
             continue
-        created: list[CallTask] = []
+        placed: list[CallTask] = []  # new calls, and calls not tried yet that took an item
         for item in sorted(by_customer[customer_id], key=lambda o: o.window.due):
-            task = _call_for(session, store, item, calls[customer_id], now, created)
+            task = _call_for(session, store, item, calls[customer_id])
             task.items.append(_item(store, item))
+            if not task.attempts and task not in placed:  # None until the new call is flushed
+                placed.append(task)
             if task not in result.tasks:
                 result.tasks.append(task)
             result.items += 1
-        for task in created:
+        for task in placed:
             _schedule(task, windows.get(customer_id, (None, None)), calls[customer_id], t, policy)
 
 
-def _call_for(session, store, item: Owed, calls: list[CallTask], now, created) -> CallTask:
+def _call_for(session, store, item: Owed, calls: list[CallTask]) -> CallTask:
     """The customer's open call whose span overlaps the item's (narrowed to both spans),
-    else a new call."""
+    else a new call. (A call not tried yet is then scheduled again, by ``_schedule``.)"""
     w = item.window
     for task in calls:
         if (
@@ -116,8 +118,6 @@ def _call_for(session, store, item: Owed, calls: list[CallTask], now, created) -
         ):
             task.due_at = min(task.due_at, w.due)
             task.deadline_at = min(task.deadline_at, w.deadline)
-            if task.attempts == 0:
-                task.next_attempt_at = min(task.next_attempt_at, max(w.due, now))
             return task
     task = CallTask(
         store_id=store.id,
@@ -129,14 +129,14 @@ def _call_for(session, store, item: Owed, calls: list[CallTask], now, created) -
     )
     session.add(task)
     calls.append(task)
-    created.append(task)
     return task
 
 
 def _schedule(task: CallTask, customer_windows, calls, t: Timing, policy) -> None:
-    """A new call's first attempt: after the customer's other calls by the contact cap (the
-    delivery sequence is exempt), then at the first moment the windows allow."""
-    at = task.due_at
+    """A call's first attempt: after the customer's other calls by the contact cap (the
+    delivery sequence is exempt), then at the first moment the windows allow. When the cap
+    would push it past its deadline, the deadline wins."""
+    at = capped = task.due_at
     if not _exempt(task, t):
         others = sorted(
             c.next_attempt_at if c.status in OPEN else (c.closed_at or c.next_attempt_at)
@@ -145,9 +145,11 @@ def _schedule(task: CallTask, customer_windows, calls, t: Timing, policy) -> Non
         )
         near = [o for o in others if abs(o - at) < t.contact_cap_days]
         if len(near) >= t.contact_cap_calls:
-            at = max(at, near[-1] + t.contact_cap_days)
+            capped = max(at, near[-1] + t.contact_cap_days)
     call_windows, blocked = customer_windows
-    slot = next_call_time(at, policy, call_windows, blocked or (), limit=task.deadline_at)
+    slot = next_call_time(capped, policy, call_windows, blocked or (), limit=task.deadline_at)
+    if slot is None and capped != at:
+        slot = next_call_time(at, policy, call_windows, blocked or (), limit=task.deadline_at)
     task.next_attempt_at = slot or at
 
 

@@ -266,6 +266,39 @@ def test_a_customer_called_yesterday_gets_the_next_follow_up_three_days_after_th
         assert reminder.next_attempt_at == at(11, 21, 15, 0)
 
 
+def test_a_follow_up_merged_into_a_waiting_call_does_not_pull_it_inside_the_cap(sessions):
+    # run 1 places the maintenance call 3 days after yesterday's call; a repair order closing
+    # later joins it: the call still waits for the cap, it is not pulled forward to 11-20 09:00
+    with session_scope(sessions) as s:
+        store = personas.suzhou_store(s)
+        zhang = personas.customer(s, store)
+        called(s, store, zhang, at(11, 18, 15, 0))
+        serviced_in_may(s, zhang)
+        plan_store(s, store, NOW)
+        second = car(s, zhang, vin="LFV2A21K8N3000002", plate="苏E9X123")
+        visit(s, second, "RO-2026-1119", at(11, 19, 8), at(11, 19, 9), RepairType.REPAIR)
+        plan_store(s, store, NOW + timedelta(minutes=5))
+        [call] = open_calls(s)
+        assert call.types == ["maintenance", "repair_3dc"]
+        assert call.next_attempt_at == at(11, 21, 15, 0)
+
+
+def test_the_contact_cap_gives_way_to_a_deadline_it_would_miss(sessions):
+    # called 11-19 09:30: the cap would hold the repair 3DC (due 11-19 09:00, deadline 11-21
+    # 23:59:59) until 11-22 09:30, after its deadline; the deadline wins
+    with session_scope(sessions) as s:
+        store = personas.suzhou_store(s)
+        zhang = personas.customer(s, store)
+        called(s, store, zhang, at(11, 19, 9, 30))
+        v = car(s, zhang)
+        visit(s, v, "RO-2026-1118", at(11, 18, 11), at(11, 18, 16, 40), RepairType.REPAIR)
+        plan_store(s, store, NOW)
+        [call] = open_calls(s)
+        assert call.deadline_at == end_of(11, 21)
+        assert call.next_attempt_at <= call.deadline_at
+        assert call.next_attempt_at == at(11, 19, 9)  # its due time: tried now, not never
+
+
 def test_the_delivery_sequence_is_not_held_back_by_the_contact_cap(sessions):
     with session_scope(sessions) as s:
         store = personas.suzhou_store(s)
