@@ -133,6 +133,7 @@ def record_end(
     attempt.sip_status = event.sip_status
     attempt.setup_ms = attempt.setup_ms or event.setup_ms
     attempt.carrier_ref = attempt.carrier_ref or event.carrier_ref
+    attempt.carrier_status = attempt.carrier_status or event.carrier_status
     answered = attempt.answered_at is not None
     attempt.network_outcome = N.ANSWERED if answered else (event.outcome or N.FAILED)
     if answered:
@@ -152,15 +153,21 @@ def _requeue(session: Session, attempt: CallAttempt, now: datetime) -> None:
         attempt.phone.last_result = outcome.value
         if outcome == N.INVALID_NUMBER:
             attempt.phone.validity = PhoneValidity.EMPTY
-    decision = decide_retry(
-        outcome,
-        attempts=task.attempts,
-        at=now,
-        deadline=task.deadline_at,
-        reach=_reach(session, store, task.customer_id),
-        rules=_retry_rules(session, store.id),
-        rejections=_rejections_before(session, attempt),
-    )
+    reach, rules = _reach(session, store, task.customer_id), _retry_rules(session, store.id)
+    rejections = _rejections_before(session, attempt)
+    for deadline in _deadlines(task, now):
+        decision = decide_retry(
+            outcome,
+            attempts=task.attempts,
+            at=now,
+            deadline=deadline,
+            reach=reach,
+            rules=rules,
+            rejections=rejections,
+        )
+        if decision.close_reason != "unreachable":
+            break
+        # out of time for the call's earliest follow-up: its later ones may still be in time
     if decision.close_reason:
         close_task(task, decision.close_reason, now)
         return
@@ -170,6 +177,14 @@ def _requeue(session: Session, attempt: CallAttempt, now: datetime) -> None:
     task.status = TaskStatus.PENDING
     task.claimed_by_id = None
     task.next_attempt_at = decision.next_at or now
+    task.deadline_at = deadline
+
+
+def _deadlines(task: CallTask, now: datetime) -> list[datetime]:
+    """The call's deadline, then the later deadlines of the follow-ups it covers that are
+    still ahead: a merged call goes on for those when its earliest one runs out."""
+    later = sorted({i.deadline_at for i in task.items if i.deadline_at > task.deadline_at})
+    return [task.deadline_at, *(d for d in later if d > now)]
 
 
 def _reach(session: Session, store: Store, customer_id: int) -> Reach:

@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from console.services import desk
 from dialer.backend import CallEvent, CallEventKind
@@ -14,7 +15,7 @@ from storage.codes import AgentState, NetworkOutcome, PhoneValidity, Role, TaskS
 from storage.consent import Channel, Purpose
 from storage.db import session_scope
 from storage.errors import InvalidInput
-from storage.models import AgentStatus, CallAttempt, CallTask, Outcome, Phone
+from storage.models import AgentStatus, CallAttempt, CallTask, Outcome, Phone, TaskItem
 from tests import personas
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -212,3 +213,26 @@ def test_an_imported_customer_accepts_service_calls_but_not_marketing(sessions, 
         customer_id = s.query(CallTask).one().customer_id
         assert consent.allows(s, customer_id, Channel.CALL, Purpose.SERVICE)
         assert not consent.allows(s, customer_id, Channel.SMS, Purpose.MARKETING)
+
+
+def test_a_merged_call_out_of_time_for_its_first_follow_up_goes_on_for_the_later_one(
+    sessions, lina
+):
+    with session_scope(sessions) as s:
+        task = s.scalars(select(CallTask)).one()
+        first_deadline = task.deadline_at
+        later = first_deadline + timedelta(days=20)
+        task.items.append(
+            TaskItem(
+                store_id=task.store_id, task_type="maintenance", source_ref="service:X:RO-0",
+                due_at=task.due_at, deadline_at=later,
+            )
+        )  # fmt: skip
+    order = _dial(sessions, lina)
+    late = first_deadline - timedelta(hours=1)  # the next try would fall after the first deadline
+    with session_scope(sessions) as s:
+        record_end(s, lina, order.attempt_id, _ended(NetworkOutcome.NO_ANSWER, 487), late)
+    with session_scope(sessions) as s:
+        task = s.get(CallTask, order.task_id)
+        assert task.status == TaskStatus.PENDING
+        assert first_deadline < task.next_attempt_at <= later and task.deadline_at == later
