@@ -29,6 +29,7 @@ class CallEvent:
     setup_ms: int | None = None  # INVITE sent -> first response from the network
     carrier_ref: str | None = None  # SIP Call-ID
     hung_up_by: HungUpBy | None = None  # ENDED after an answer only
+    carrier_status: str | None = None  # the carrier's own last word (a Twilio status or error)
 
 
 class TelephonyError(Exception):
@@ -59,6 +60,11 @@ class VoiceBackend(Protocol):
     def dial(self, uri: str, ring_timeout_s: float) -> str:
         """Start a call and return its call_ref at once; raises DialError."""
         ...
+
+    def dial_attempt(self, attempt_id: int, uri: str, ring_timeout_s: float) -> str:
+        """dial() for one of our attempts. A carrier that calls back about its calls (Twilio's
+        webhooks) is told which attempt this is; for the others it is dial()."""
+        return self.dial(uri, ring_timeout_s)
 
     def hangup(self, call_ref: str) -> None:
         """End a call (CANCEL before answer, BYE after); unknown refs are ignored."""
