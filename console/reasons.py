@@ -10,8 +10,8 @@ REASONS: dict[str, tuple[str, str]] = {  # why -> (zh_Hans, en)
     "delivered": ("{at}{on} 交车", "Delivered {at}{on}"),
     "ro_closed": ("维修工单 {ro} 于 {at} 结算出厂", "Repair order {ro} closed {at}"),
     "first_service": (
-        "首保预计 {expected}（{km:,} 公里或 3 个月）",
-        "First service expected {expected} ({km:,} km or 3 months)",
+        "首保预计 {expected}（{km:,} 公里或 {months} 个月）",
+        "First service expected {expected} ({km:,} km or {months} months)",
     ),
     "maintenance_km": (
         "预计行驶 {km:,} 公里，上次保养 {last}",

@@ -121,7 +121,12 @@ def first_maintenance(delivered_on: date, t: Timing, km_per_day: float) -> DueWi
     new_car = Odometer(0.0, delivered_on, max(km_per_day, 1.0))
     by_km = new_car.reaches(t.first_service_km, after=delivered_on)
     expected = min(by_time, by_km)
-    reason = why("first_service", expected=expected.isoformat(), km=t.first_service_km)
+    reason = why(
+        "first_service",
+        expected=expected.isoformat(),
+        km=t.first_service_km,
+        months=t.first_service_months,
+    )
     return DueWindow(
         TaskType.FIRST_MAINTENANCE,
         due=datetime.combine(expected - t.first_service_lead, t.day_start, tzinfo=t.tz),

@@ -174,7 +174,12 @@ def test_first_maintenance_at_forty_km_a_day_is_three_months_after_delivery():
     # 5,000 km at 40 km/day is 125 days; three months (to 2026-04-30, clamped) come first.
     window = first_maintenance(date(2026, 1, 31), T, 40.0)
     assert window.task_type == TaskType.FIRST_MAINTENANCE
-    assert reason(window) == {"why": "first_service", "expected": "2026-04-30", "km": 5000}
+    assert reason(window) == {
+        "why": "first_service",
+        "expected": "2026-04-30",
+        "km": 5000,
+        "months": 3,
+    }
     assert window.due == at(2026, 3, 31, 9)  # 30 days before
     assert window.deadline == end_of(2026, 5, 14)  # 14 days after
 
