@@ -71,6 +71,7 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     from console.realtime.namespaces import register_namespaces
     from console.settings.views import bp as settings_bp
     from console.supervisor.views import bp as supervisor_bp
+    from console.twilio.views import bp as twilio_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agent_bp)
@@ -79,5 +80,6 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(settings_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(twilio_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)

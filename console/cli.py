@@ -11,6 +11,7 @@ import click
 from console.cli_support import CLEAR_ERRORS, CliError, checked_engine, cli_config
 from console.import_command import register as register_import_command
 from console.processes import register_process_commands
+from storage.config import Config
 
 
 @click.group()
@@ -87,14 +88,21 @@ def plan(at: str | None, store_code: str | None, dry_run: bool, as_json: bool) -
 @cli.command("call-test")
 @click.argument("uri")
 @click.option("--ring-timeout", default=20.0, show_default=True, type=click.FloatRange(0.5, 300))
+@click.option(
+    "--wait",
+    type=click.FloatRange(0.5, 3600),
+    help="Twilio: seconds to wait for the final status callback [ring timeout + 60]",
+)
 @click.option("--json", "as_json", is_flag=True, help="print only one JSON object on stdout")
-def call_test(uri: str, ring_timeout: float, as_json: bool) -> None:
-    """Place one test call through the configured backend (the way to check a trunk)."""
+def call_test(uri: str, ring_timeout: float, wait: float | None, as_json: bool) -> None:
+    """Place one test call through the configured backend (the way to check a trunk).
+    URI: a SIP URI, or in Twilio mode the number to call (+8613800138000)."""
     from dialer.call_test import place_test_call
 
     config = cli_config()
-    if config.telephony != "sip":
-        raise CliError("call-test supports the SIP backend only for now (HUIFANG_TELEPHONY=sip)")
+    if config.telephony == "twilio":
+        _twilio_call_test(config, uri, ring_timeout, wait, as_json)
+        return
     result = place_test_call(uri, ring_timeout, bind_host=config.sip_host)
     if as_json:
         click.echo(json.dumps(result))
@@ -102,6 +110,26 @@ def call_test(uri: str, ring_timeout: float, as_json: bool) -> None:
         click.echo(
             f"outcome {result['outcome']}, SIP {result['sip_status']}, "
             f"setup {result['setup_ms']} ms"
+        )
+
+
+def _twilio_call_test(
+    config: Config, number: str, ring_timeout: float, wait: float | None, as_json: bool
+) -> None:
+    """Twilio: "queued" with the Call SID at once (on stderr with --json), then the outcome
+    from the status callback, or ``unknown`` if none came in time."""
+    from dialer.call_test import place_twilio_test_call
+
+    def queued(sid: str) -> None:
+        click.echo(f"queued {sid}", err=as_json)
+
+    result = place_twilio_test_call(config, number, ring_timeout, wait, on_queued=queued)
+    if as_json:
+        click.echo(json.dumps(result))
+    else:
+        click.echo(
+            f"outcome {result['outcome']}, Twilio {result['carrier_status'] or '-'}, "
+            f"SIP {result['sip_status']}, setup {result['setup_ms']} ms"
         )
 
 

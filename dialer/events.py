@@ -21,6 +21,9 @@ class ToSeat(StrEnum):
 
     WAKE = "seat_wake"  # the agent is ready, or new tasks are due: try to dial
     HANGUP = "seat_hangup"  # the agent hung up
+    # A carrier's status callback about one of this seat's calls (or a call test's), forwarded
+    # by the web tier that received it: {"call_sid", "status", "answered_by", "sip_status"}
+    CARRIER_STATUS = "seat_carrier_status"
 
 
 class ToDialer(StrEnum):
@@ -34,7 +37,9 @@ class ToDialer(StrEnum):
 ROLE_SEAT = "seat"
 ROLE_DIALER = "dialer"
 ROLE_SCHEDULER = "scheduler"
+ROLE_CALL_TEST = "call_test"  # `huifang call-test` in Twilio mode, waiting for its callbacks
 SEATS_ROOM = "seats"
+CALL_TESTS_ROOM = "call_tests"
 DIALERS_ROOM = "dialers"
 
 

@@ -101,7 +101,9 @@ class SeatWorker:
     def try_dial(self) -> None:
         try:
             with session_scope(self.sessions) as s:
-                order = start_attempt(s, self.agent_id, self.config.sip_dial_uri, now())
+                order = start_attempt(
+                    s, self.agent_id, self.config.dial_template, now(), self.config.telephony
+                )
                 if order is None:
                     self.wake_at = self._next_wake(s)
                     return
@@ -110,7 +112,9 @@ class SeatWorker:
             return
         self.link.emit(ToWeb.AGENT_CHANGED, {"agent_id": self.agent_id})
         try:
-            call_ref = self.backend.dial(order.uri, self.config.ring_timeout_s)
+            call_ref = self.backend.dial_attempt(
+                order.attempt_id, order.uri, self.config.ring_timeout_s
+            )
         except TelephonyError as exc:
             log.error("dialling %s failed: %s", order.uri, exc)
             self._end(
@@ -177,7 +181,13 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
         config = load_config()
-        backend = SipBackend(config.sip_host, args.sip_port, config.sip_caller_id)
+        backend: VoiceBackend
+        if config.telephony == "twilio":
+            from dialer.twilio.wiring import seat_backend
+
+            backend = seat_backend(config, args.agent)
+        else:
+            backend = SipBackend(config.sip_host, args.sip_port, config.sip_caller_id)
         SeatWorker(config, args.agent, backend).run(stop)
     except (ConfigError, DatabaseUnavailable, TelephonyError) as exc:
         print(f"huifang seat worker: {exc}", file=sys.stderr)

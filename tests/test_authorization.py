@@ -63,6 +63,9 @@ _HANDLERS = _MAP.extensions["socketio"].server.namespace_handlers
 # ---------- the hand-written tables ----------
 
 PUBLIC = {"static", "auth.login", "auth.logout", "auth.home"}  # sign-in pages, static files
+# Twilio's webhooks carry no session: each request must be signed by Twilio (403 otherwise,
+# tests/test_twilio_webhooks.py), which their views declare with ``signed_by_carrier``.
+SIGNED_BY_CARRIER = {"twilio.voice_answer", "twilio.voice_status"}
 KEY_SCREENS = {  # issue 3, "Access": who may open each key screen
     "agent.console": {Role.AGENT},
     "supervisor.wallboard": {Role.CENTRE_HEAD, Role.GENERAL_MANAGER, Role.ADMIN},
@@ -218,7 +221,12 @@ def test_every_route_but_sign_in_and_static_files_requires_a_permission():
         for rule in _MAP.url_map.iter_rules()
         if not hasattr(_MAP.view_functions[rule.endpoint], "required_permissions")
     }
-    assert unprotected == PUBLIC  # a new route needs @requires (or a reason to be listed)
+    assert unprotected == PUBLIC | SIGNED_BY_CARRIER  # a new route needs @requires (or a reason)
+
+
+@pytest.mark.parametrize("endpoint", sorted(SIGNED_BY_CARRIER))
+def test_the_carrier_webhooks_check_the_carriers_signature(endpoint):
+    assert getattr(_MAP.view_functions[endpoint], "signed_by_carrier", False) is True
 
 
 def test_the_open_pages_send_a_signed_out_visitor_to_sign_in(site):

@@ -26,7 +26,9 @@ from console.realtime.notifier import (
 )
 from console.services import desk
 from dialer.events import (
+    CALL_TESTS_ROOM,
     DIALERS_ROOM,
+    ROLE_CALL_TEST,
     ROLE_DIALER,
     ROLE_SCHEDULER,
     ROLE_SEAT,
@@ -144,6 +146,8 @@ class InternalNamespace(Namespace):
         elif role == ROLE_DIALER:
             join_room(DIALERS_ROOM)
             notifier().seats(to=request.sid)
+        elif role == ROLE_CALL_TEST:
+            join_room(CALL_TESTS_ROOM)
         elif role != ROLE_SCHEDULER:
             raise ConnectionRefusedError("unknown role")
 

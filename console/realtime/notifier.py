@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console.services.screen_pop import ringing_payload, screen_pop
 from console.services.stats import live_stats
-from dialer.events import DIALERS_ROOM, SEATS_ROOM, ToDialer, ToSeat, seat_room
+from dialer.events import CALL_TESTS_ROOM, DIALERS_ROOM, SEATS_ROOM, ToDialer, ToSeat, seat_room
 from storage.db import session_scope
 from storage.models import AgentStatus, CallAttempt, User
 
@@ -98,6 +98,11 @@ class Notifier:
 
     def hangup_seat(self, agent_id: int) -> None:
         self._emit(ToSeat.HANGUP, {}, INTERNAL_NS, seat_room(agent_id))
+
+    def carrier_status(self, agent_id: int | None, report: dict) -> None:
+        """A carrier's callback to the seat that placed the call (None: a call test)."""
+        room = CALL_TESTS_ROOM if agent_id is None else seat_room(agent_id)
+        self._emit(ToSeat.CARRIER_STATUS, report, INTERNAL_NS, room)
 
     def agent_logged_in(self, agent_id: int) -> None:
         self._emit(ToDialer.SEAT_LOGIN, {"agent_id": agent_id}, INTERNAL_NS, DIALERS_ROOM)

@@ -1,0 +1,75 @@
+"""A process's TwilioBackend, with the link that brings it Twilio's callbacks: the web tier
+receives them and forwards each on ``/internal`` to the seat that placed the call (room
+``seat:<agent_id>``) or to a call test (room ``call_tests``)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from dialer.backend import TelephonyError
+from dialer.events import ROLE_CALL_TEST, ROLE_SEAT, ToSeat
+from dialer.link import InternalLink
+from dialer.twilio.backend import TwilioBackend
+from dialer.twilio.status import StatusReport
+from storage.config import Config, TwilioSettings
+
+LINK_TIMEOUT_S = 10.0
+
+
+class LinkInbox:
+    """This process's own link to the web tier, listening for carrier callbacks only."""
+
+    def __init__(self, config: Config, role: str, agent_id: int | None = None) -> None:
+        self.link = InternalLink(
+            config.web_url,
+            config.internal_token,
+            role,
+            agent_id=agent_id,
+            on_command=self._on_command,
+            commands=(ToSeat.CARRIER_STATUS,),
+        )
+        self._deliver: Callable[[StatusReport], None] | None = None
+        self._stop = threading.Event()
+
+    def open(self, deliver: Callable[[StatusReport], None]) -> None:
+        """Connect in the background (retrying until connected or closed)."""
+        self._deliver = deliver
+        threading.Thread(target=self.link.connect, args=(self._stop,), daemon=True).start()
+
+    def ready(self, timeout_s: float) -> bool:
+        return self.link.connected.wait(timeout_s)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.link.close()
+
+    def _on_command(self, _name: str, data: dict) -> None:
+        if self._deliver is not None:
+            self._deliver(StatusReport.from_payload(data))
+
+
+def _settings(config: Config) -> TwilioSettings:
+    if config.twilio is None:
+        raise TelephonyError("Twilio is not configured (HUIFANG_TELEPHONY=twilio)")
+    return config.twilio
+
+
+def seat_backend(config: Config, agent_id: int) -> TwilioBackend:
+    """The backend of one agent's seat worker (``HUIFANG_TELEPHONY=twilio``)."""
+    return TwilioBackend(_settings(config), inbox=LinkInbox(config, ROLE_SEAT, agent_id))
+
+
+def call_test_backend(config: Config) -> TwilioBackend:
+    """The backend of `huifang call-test`: linked to the web tier before it dials (else
+    TelephonyError), and waiting for callbacks as long as the test says."""
+    inbox = LinkInbox(config, ROLE_CALL_TEST)
+    backend = TwilioBackend(_settings(config), inbox=inbox, give_up_after_s=None)
+    backend.start()
+    if not inbox.ready(LINK_TIMEOUT_S):
+        backend.stop()
+        raise TelephonyError(
+            f"the web tier at {config.web_url} is not reachable: the test call's status "
+            "callbacks reach this command through it"
+        )
+    return backend
