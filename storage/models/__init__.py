@@ -25,6 +25,15 @@ from storage.models.people import Store, User, UserRole, UserStore
 from storage.models.records import AuditEntry, ImportBatch, StoreSetting
 from storage.models.reports import DailyFigures
 from storage.models.segments import Segment
+from storage.models.sms import (
+    SmsCampaign,
+    SmsOutbox,
+    SmsReply,
+    SmsRsvp,
+    SmsStatusReport,
+    SmsTemplate,
+    SmsUploadLine,
+)
 
 __all__ = [
     "AgentStatus",
@@ -47,6 +56,13 @@ __all__ = [
     "RepairOrder",
     "SchedulerLease",
     "Segment",
+    "SmsCampaign",
+    "SmsOutbox",
+    "SmsReply",
+    "SmsRsvp",
+    "SmsStatusReport",
+    "SmsTemplate",
+    "SmsUploadLine",
     "Store",
     "TaskItem",
     "User",

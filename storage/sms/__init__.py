@@ -1,0 +1,1 @@
+"""Bulk SMS: codes, texts and rendering, audience, the outbox and its report."""
