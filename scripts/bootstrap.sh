@@ -2,7 +2,8 @@
 # Installs what Huifang needs on a fresh Debian machine, as root: Debian packages, .venv,
 # the project itself and its compiled translations. Safe to run again; does only what is missing.
 #   scripts/bootstrap.sh          what the product needs (SIPp for the customer simulator)
-#   scripts/bootstrap.sh --test   plus Chromium, ChromeDriver and CJK fonts for the test suite
+#   scripts/bootstrap.sh --test   plus Chromium, ChromeDriver and CJK fonts for the test suite,
+#                                 and Node.js with Prism (.tools/prism), the mock of Twilio's API
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,7 @@ packages=(sip-tester)
 extra=""
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium chromium-driver fonts-noto-cjk)
+  command -v npm >/dev/null || packages+=(nodejs npm)  # any Node.js >= 18.20 with npm will do
   extra="[dev]"
 fi
 
@@ -34,3 +36,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 if [ -d console/translations ]; then .venv/bin/pybabel compile --statistics -d console/translations -D messages; fi
+prism=.tools/prism/node_modules/.bin/prism
+if [ -n "$extra" ] && [ ! -x "$prism" ]; then
+  echo "huifang: installing Prism (@stoplight/prism-cli 5) into .tools/prism" >&2
+  npm install --prefix .tools/prism --no-audit --no-fund --loglevel=error \
+    @stoplight/prism-cli@5 >/dev/null
+fi

@@ -27,7 +27,7 @@ class HuifangHttpClient(TwilioHttpClient):
     def request(self, method: str, url: str, *args, **kwargs) -> Response:  # type: ignore[override]
         response = super().request(method, self._rewrite(url), *args, **kwargs)
         if response.status_code >= 400:
-            response.text = _with_message(response.text)
+            return Response(response.status_code, _with_message(response.text), response.headers)
         return response
 
     def _rewrite(self, url: str) -> str:
