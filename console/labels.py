@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from storage.codes import (
     AgentState,
+    AnswerKind,
+    CaseStatus,
+    ChurnDirection,
+    ChurnReason,
+    ComplaintCategory,
     ConversationOutcome,
+    CustomerKind,
     NetworkOutcome,
     RepairType,
     TaskType,
@@ -59,6 +65,8 @@ TASK_TYPES: Bilingual = {
     TaskType.PERIODIC_SALES: ("定期销售回访", "Periodic sales follow-up"),
     TaskType.INSURANCE_RENEWAL: ("续保提醒", "Insurance renewal"),
     TaskType.CALLBACK: ("预约回拨", "Booked callback"),
+    TaskType.CASE_FOLLOWUP: ("投诉案件回访", "Case follow-up"),
+    TaskType.EVENT_INVITATION: ("活动邀约", "Event invitation"),
 }
 REPAIR_TYPES: Bilingual = {
     RepairType.MAINTENANCE: ("保养", "Maintenance"),
@@ -66,6 +74,46 @@ REPAIR_TYPES: Bilingual = {
     RepairType.BODY_PAINT: ("钣喷", "Body and paint"),
     RepairType.WARRANTY: ("保修", "Warranty"),
     RepairType.INSURANCE: ("事故理赔", "Insurance claim"),
+}
+
+CUSTOMER_KINDS: Bilingual = {
+    CustomerKind.STANDARD: ("普通客户", "Standard"),
+    CustomerKind.VIP: ("VIP 客户", "VIP"),
+    CustomerKind.COMPANY: ("公司客户", "Company"),
+    CustomerKind.MAJOR_REPAIR: ("大修客户", "Major repair"),
+}
+ANSWER_KINDS: Bilingual = {
+    AnswerKind.FIVE_POINT: ("五级满意度", "Five-point satisfaction"),
+    AnswerKind.YES_NO: ("是/否", "Yes / no"),
+    AnswerKind.TEXT: ("文字", "Text"),
+}
+YES_NO: dict[str, tuple[str, str]] = {"yes": ("是", "Yes"), "no": ("否", "No")}
+COMPLAINT_CATEGORIES: Bilingual = {  # the 6QS, then any other complaint
+    ComplaintCategory.COST_ABOVE_QUOTE: ("费用超标", "Cost above the quote"),
+    ComplaintCategory.NOT_FIXED_FIRST_TIME: ("一次交付不合格", "Not fixed the first time"),
+    ComplaintCategory.LEFTOVER_FAULT: ("故障遗留", "Leftover fault"),
+    ComplaintCategory.PART_OUT_OF_STOCK: ("配件缺货", "Part out of stock"),
+    ComplaintCategory.LATE_DELIVERY: ("未按时交工", "Late delivery"),
+    ComplaintCategory.REWORK: ("返工", "Rework"),
+    ComplaintCategory.OTHER: ("其他投诉", "Other complaint"),
+}
+CHURN_DIRECTIONS: Bilingual = {
+    ChurnDirection.SAME_CITY_RIVAL: ("同城竞争店", "Same-city rival"),
+    ChurnDirection.ROADSIDE_SHOP: ("路边店", "Roadside shop"),
+    ChurnDirection.OTHER_CITY: ("外地", "Other city"),
+}
+CHURN_REASONS: Bilingual = {
+    ChurnReason.LOCATION: ("距离/位置", "Location"),
+    ChurnReason.PRICE: ("价格", "Price"),
+    ChurnReason.SERVICE: ("服务", "Service"),
+    ChurnReason.SIX_QS: ("6QS 质量问题", "6QS quality issue"),
+    ChurnReason.OTHER: ("其他", "Other"),
+}
+CASE_STATUSES: Bilingual = {
+    CaseStatus.OPEN: ("待处理", "Open"),
+    CaseStatus.IN_PROGRESS: ("处理中", "In progress"),
+    CaseStatus.AWAITING_CONFIRMATION: ("待客户确认", "Awaiting the customer's confirmation"),
+    CaseStatus.CLOSED: ("已关闭", "Closed"),
 }
 
 

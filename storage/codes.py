@@ -25,6 +25,10 @@ class TaskType(StrEnum):
     PERIODIC_SALES = "periodic_sales"
     INSURANCE_RENEWAL = "insurance_renewal"
     CALLBACK = "callback"
+    # Not planned from the archive: a case's progress call (the case lifecycle) and an event
+    # invitation (campaigns) create these. Their scripts exist already.
+    CASE_FOLLOWUP = "case_followup"
+    EVENT_INVITATION = "event_invitation"
 
 
 class TaskStatus(StrEnum):
@@ -80,3 +84,59 @@ class RepairType(StrEnum):
     BODY_PAINT = "body_paint"
     WARRANTY = "warranty"
     INSURANCE = "insurance"
+
+
+class CustomerKind(StrEnum):
+    """Which script template a call reads (DOMAIN.md: VIP, company and major-repair customers
+    get their own); ``console.services.scripts.customer_kind`` decides."""
+
+    STANDARD = "standard"
+    VIP = "vip"
+    COMPANY = "company"
+    MAJOR_REPAIR = "major_repair"
+
+
+class AnswerKind(StrEnum):
+    FIVE_POINT = "five_point"  # 5 very satisfied .. 1 very dissatisfied
+    YES_NO = "yes_no"
+    TEXT = "text"
+
+
+class ComplaintCategory(StrEnum):
+    """The six quality issues (6QS), and any other complaint."""
+
+    COST_ABOVE_QUOTE = "cost_above_quote"
+    NOT_FIXED_FIRST_TIME = "not_fixed_first_time"
+    LEFTOVER_FAULT = "leftover_fault"
+    PART_OUT_OF_STOCK = "part_out_of_stock"
+    LATE_DELIVERY = "late_delivery"
+    REWORK = "rework"
+    OTHER = "other"  # not a 6QS issue (e.g. about the sale): the centre head takes it
+
+
+SIX_QS = frozenset(ComplaintCategory) - {ComplaintCategory.OTHER}
+
+
+class ChurnDirection(StrEnum):
+    SAME_CITY_RIVAL = "same_city_rival"
+    ROADSIDE_SHOP = "roadside_shop"
+    OTHER_CITY = "other_city"
+
+
+class ChurnReason(StrEnum):
+    LOCATION = "location"
+    PRICE = "price"
+    SERVICE = "service"
+    SIX_QS = "six_qs"
+    OTHER = "other"
+
+
+class CaseStatus(StrEnum):
+    OPEN = "open"  # opened, handed to its owner
+    IN_PROGRESS = "in_progress"
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # solved, the customer's call is due
+    CLOSED = "closed"  # the customer confirmed it is solved
+
+
+class NoticeKind(StrEnum):
+    CASE_OPENED = "case_opened"

@@ -20,10 +20,13 @@ from storage.models.calls import (
     Outcome,
     TaskItem,
 )
+from storage.models.cases import Case, CaseEvent
 from storage.models.lease import SchedulerLease
+from storage.models.notices import Notice
 from storage.models.people import Store, User, UserRole, UserStore
 from storage.models.records import AuditEntry, ImportBatch, StoreSetting
 from storage.models.reports import DailyFigures
+from storage.models.scripts import CallScript, ScriptVersion
 from storage.models.segments import Segment
 from storage.models.sms import (
     SmsCampaign,
@@ -41,10 +44,14 @@ __all__ = [
     "Consent",
     "FieldSource",
     "ImportBatch",
+    "Notice",
     "OwnershipChange",
     "StoreSetting",
     "Base",
     "CalendarOverride",
+    "CallScript",
+    "Case",
+    "CaseEvent",
     "CallAttempt",
     "CallTask",
     "CarrierCallback",
@@ -55,6 +62,7 @@ __all__ = [
     "Phone",
     "RepairOrder",
     "SchedulerLease",
+    "ScriptVersion",
     "Segment",
     "SmsCampaign",
     "SmsOutbox",

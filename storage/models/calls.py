@@ -3,7 +3,7 @@ and each agent's live state."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -83,6 +83,8 @@ class CallAttempt(Base):
     carrier_status: Mapped[str | None] = mapped_column(String(32))  # last carrier status applied
     abandoned: Mapped[bool] = mapped_column(default=False)  # answered, no agent free in time
     recording_path: Mapped[str | None] = mapped_column(String(300))  # relative to the instance
+    # the script versions the agent was shown (script_version.id), fixed at the first screen pop
+    script_version_ids: Mapped[list[int] | None] = mapped_column(JSON)
     task: Mapped[CallTask] = relationship()
     phone: Mapped[Phone | None] = relationship()
     outcome: Mapped[Outcome | None] = relationship(back_populates="attempt", uselist=False)
@@ -115,6 +117,13 @@ class Outcome(Base):
     satisfaction: Mapped[int | None]
     complaint_text: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
+    # survey answers by task type and question key: {"repair_3dc": {"overall": 5, "fixed": "yes"}}
+    answers: Mapped[dict | None] = mapped_column(JSON)
+    complaint_category: Mapped[str | None] = mapped_column(String(32))  # ComplaintCategory
+    suggestion: Mapped[str | None] = mapped_column(Text)  # verbatim, answered within 2 days
+    appointment_on: Mapped[date | None]  # appointment booked: the day the customer comes
+    churn_direction: Mapped[str | None] = mapped_column(String(24))  # ChurnDirection
+    churn_reason: Mapped[str | None] = mapped_column(String(16))  # ChurnReason
     final: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     saved_at: Mapped[datetime | None]
