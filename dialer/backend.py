@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Protocol
 
 from storage.codes import NetworkOutcome
@@ -11,11 +12,13 @@ class CallEventKind(StrEnum):
     RINGING = "ringing"
     ANSWERED = "answered"
     ENDED = "ended"
+    DTMF = "dtmf"  # a digit received as an RTP telephone event (RFC 4733), on any call
 
 
 class HungUpBy(StrEnum):
     CUSTOMER = "customer"
     US = "us"
+    TRANSFER = "transfer"  # handed to a service advisor, who answered
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class CallEvent:
     carrier_ref: str | None = None  # SIP Call-ID
     hung_up_by: HungUpBy | None = None  # ENDED after an answer only
     carrier_status: str | None = None  # the carrier's own last word (a Twilio status or error)
+    digits: str | None = None  # DTMF only
 
 
 class TelephonyError(Exception):
@@ -48,6 +52,10 @@ class PortInUse(TelephonyError):
 
 class DialError(TelephonyError):
     code = "dial_failed"
+
+
+class CallControlError(TelephonyError):
+    code = "call_control_failed"
 
 
 class VoiceBackend(Protocol):
@@ -76,4 +84,36 @@ class VoiceBackend(Protocol):
 
     def stop(self) -> None:
         """Hang up every call and release the stack."""
+        ...
+
+
+class CallControl(Protocol):
+    """What a seat does inside calls: its conference bridge (who hears whom, recordings,
+    announcements), hold, DTMF. Ports are call refs, or names given to open_* ; every method
+    raises CallControlError when the call cannot do it now."""
+
+    def connect(self, source: str, sink: str) -> None:
+        """`sink` hears `source` from now on (kept across re-INVITEs) until disconnect()."""
+        ...
+
+    def disconnect(self, source: str, sink: str) -> None: ...
+
+    def open_recording(self, name: str, path: Path) -> None:
+        """A WAV file of whatever is connected into port `name`."""
+        ...
+
+    def open_announcement(self, name: str, path: Path) -> None:
+        """Port `name` plays the WAV file once to whatever it is connected to."""
+        ...
+
+    def close_port(self, name: str) -> None:
+        """Close a recording (its file is complete on return) or an announcement."""
+        ...
+
+    def hold(self, call_ref: str) -> None: ...
+
+    def unhold(self, call_ref: str) -> None: ...
+
+    def send_dtmf(self, call_ref: str, digits: str) -> None:
+        """Send digits (0-9 * # A-D) as RTP telephone events (RFC 4733)."""
         ...

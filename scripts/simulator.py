@@ -1,4 +1,5 @@
-"""The customer simulator: SIPp playing customers' phones (scenarios in scripts/sipp/)."""
+"""The customer simulator: SIPp playing customers' phones, and agents' phones, advisors'
+phones and a registrar for the tests (scenarios in scripts/sipp/)."""
 
 import errno
 import shutil
@@ -9,11 +10,19 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from dialer.tones import mu_law, tone
+
 SCENARIO_DIR = Path(__file__).resolve().parent / "sipp"
 SIPP_MISSING = "sipp not found: install the Debian package sip-tester (scripts/bootstrap.sh does)"
 START_TIMEOUT_S = 5.0
 STOP_TIMEOUT_S = 5.0
-PROC_NET_UDP = Path("/proc/net/udp")
+PROC_NET = {"udp": Path("/proc/net/udp"), "tcp": Path("/proc/net/tcp")}
+TCP_LISTEN = "0A"  # socket state in /proc/net/tcp
+SOCKET_KINDS = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM}
+TRANSPORT_ARGS = {"udp": ["-t", "u1"], "tcp": ["-t", "t1"]}
+# What the customer says in scenarios that talk (SIPp's rtp_stream): our own 1 kHz tone, raw
+# G.711 mu-law, written into SIPp's working folder. Tests look for it on the agent's side.
+TONE_FILE, TONE_HZ = "tone-1khz.pcmu", 1000
 
 
 class SimulatorError(Exception):
@@ -25,6 +34,8 @@ class SippProcess(subprocess.Popen[bytes]):
 
     log_path: Path
     error_path: Path
+    messages_path: Path
+    media_port: int
 
 
 def find_sipp() -> str:
@@ -44,9 +55,9 @@ def scenario_path(scenario: str) -> Path:
     return path
 
 
-def free_udp_port(host: str = "127.0.0.1") -> int:
-    """A UDP port on host that nothing is bound to right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+def free_udp_port(host: str = "127.0.0.1", transport: str = "udp") -> int:
+    """A UDP (or TCP) port on host that nothing is bound to right now."""
+    with socket.socket(socket.AF_INET, SOCKET_KINDS[transport]) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
 
@@ -59,26 +70,49 @@ def start_sipp(
     extra_args: Sequence[str] = (),
     host: str = "127.0.0.1",
     log_dir: Path | None = None,
+    transport: str = "udp",
+    trace_messages: bool = False,
 ) -> SippProcess:
-    """Run SIPp in the foreground as the customer side on host:port; return once it listens.
+    """Run SIPp in the foreground on host:port (UDP or TCP); return once it listens.
 
-    Output goes to files in `log_dir` (a new temporary folder by default). `media_port`
-    defaults to a free port (each SIPp needs its own for -rtp_echo). `extra_args` come last,
-    e.g. ("-set", "hangup_ms", "3000") or ("-rtp_echo",).
+    It runs in `log_dir` (a new temporary folder by default), which holds its output and the
+    tone talking scenarios stream. `media_port` defaults to a free port (each SIPp needs its
+    own for -rtp_echo). With `trace_messages`, every SIP message is kept in
+    `proc.messages_path`. `extra_args` come last, e.g. ("-set", "hangup_ms", "3000").
     """
     sipp, path = find_sipp(), scenario_path(scenario)
-    _check_port_free(host, port)
+    _check_port_free(host, port, transport)
     folder = log_dir or Path(tempfile.mkdtemp(prefix="huifang-sipp-"))
     log_path, error_path = folder / f"sipp-{port}.log", folder / f"sipp-{port}-errors.log"
+    messages_path = folder / f"sipp-{port}-messages.log"
+    (folder / TONE_FILE).write_bytes(mu_law(tone(TONE_HZ, 1.0)))
     media = media_port if media_port is not None else free_udp_port(host)
     command = [sipp, "-sf", str(path), "-i", host, "-p", str(port), "-mp", str(media)]
     command += ["-bind_local", "-nostdin", "-trace_err", "-error_file", str(error_path)]
+    command += TRANSPORT_ARGS[transport]
+    if trace_messages:
+        command += ["-trace_msg", "-message_file", str(messages_path)]
     command += extra_args
     with log_path.open("wb") as log:
-        proc = SippProcess(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    proc.log_path, proc.error_path = log_path, error_path
-    _wait_until_listening(proc, host, port)
+        proc = SippProcess(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=folder)
+    proc.log_path, proc.error_path, proc.messages_path = log_path, error_path, messages_path
+    proc.media_port = media
+    _wait_until_listening(proc, host, port, transport)
     return proc
+
+
+def start_agent_phone(
+    port: int,
+    *,
+    audio_port: int | None = None,
+    extra_args: Sequence[str] = (),
+    **options,
+) -> SippProcess:
+    """SIPp as an agent's phone (agent_phone.xml) on port. Its SDP names `audio_port` for
+    our RTP (default: its own media port, so that -rtp_echo works)."""
+    media = options.pop("media_port", None) or free_udp_port(options.get("host", "127.0.0.1"))
+    wanted = ["-set", "audio_port", str(audio_port or media), *extra_args]
+    return start_sipp("agent_phone", port, media_port=media, extra_args=wanted, **options)
 
 
 def stop_sipp(proc: subprocess.Popen[bytes]) -> None:
@@ -92,8 +126,8 @@ def stop_sipp(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
-def _check_port_free(host: str, port: int) -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+def _check_port_free(host: str, port: int, transport: str = "udp") -> None:
+    with socket.socket(socket.AF_INET, SOCKET_KINDS[transport]) as sock:
         try:
             sock.bind((host, port))
         except OSError as err:
@@ -102,9 +136,9 @@ def _check_port_free(host: str, port: int) -> None:
             raise SimulatorError(f"cannot use SIP port {host}:{port}: {err.strerror}") from None
 
 
-def _wait_until_listening(proc: SippProcess, host: str, port: int) -> None:
+def _wait_until_listening(proc: SippProcess, host: str, port: int, transport: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not _udp_port_bound(port):
+    while not _port_bound(port, transport):
         if proc.poll() is not None:
             raise SimulatorError(_exit_reason(proc, host, port))
         if time.monotonic() > deadline:
@@ -113,14 +147,19 @@ def _wait_until_listening(proc: SippProcess, host: str, port: int) -> None:
         time.sleep(0.02)
 
 
-def _udp_port_bound(port: int) -> bool:
-    """Whether some socket is bound to this UDP port (Linux /proc; elsewhere: after a pause)."""
-    if not PROC_NET_UDP.exists():
+def _port_bound(port: int, transport: str = "udp") -> bool:
+    """Whether some socket is bound to this UDP port, or listens on this TCP port (Linux
+    /proc; elsewhere: after a pause)."""
+    table = PROC_NET[transport]
+    if not table.exists():
         time.sleep(0.5)
         return True
     suffix = f":{port:04X}"
-    lines = PROC_NET_UDP.read_text().splitlines()[1:]
-    return any(line.split()[1].endswith(suffix) for line in lines if len(line.split()) > 1)
+    rows = [line.split() for line in table.read_text().splitlines()[1:]]
+    return any(
+        len(row) > 3 and row[1].endswith(suffix) and (transport == "udp" or row[3] == TCP_LISTEN)
+        for row in rows
+    )
 
 
 def _exit_reason(proc: SippProcess, host: str, port: int) -> str:

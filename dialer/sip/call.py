@@ -1,4 +1,5 @@
-"""One outbound customer call: pjsua2's callbacks turned into plain CallEvent objects."""
+"""One outbound call (a customer, the agent's phone, an advisor): pjsua2's callbacks turned
+into plain CallEvent objects, and the in-call operations the seat needs."""
 
 import logging
 import math
@@ -14,6 +15,11 @@ from storage.codes import NetworkOutcome
 log = logging.getLogger(__name__)
 
 EventSink = Callable[[CallEvent], None]
+AUDIO_UP = (
+    pj.PJSUA_CALL_MEDIA_ACTIVE,
+    pj.PJSUA_CALL_MEDIA_LOCAL_HOLD,
+    pj.PJSUA_CALL_MEDIA_REMOTE_HOLD,
+)
 
 
 class SipCall(pj.Call):
@@ -31,6 +37,8 @@ class SipCall(pj.Call):
         self.carrier_ref: str | None = None
         self.ringing = self.answered = self.ended = False
         self.hangup_requested = self.cancelled_by_us = self.transport_error = False
+        self.media_changed = False  # audio came up or was re-created: re-apply the bridge
+        self.held = False
 
     def dial(self, uri: str) -> None:
         """Send the INVITE (raises pj.Error)."""
@@ -49,6 +57,44 @@ class SipCall(pj.Call):
         self.hangup_requested = True
         self.cancelled_by_us = not self.answered
         self.hangup(pj.CallOpParam())
+
+    def audio(self) -> pj.AudioMedia | None:
+        """The call's port in the conference bridge, if its audio is up (held or not)."""
+        if self.ended or not self.isActive():
+            return None
+        info = self.getInfo()  # keep it: its media vector dies with it
+        for media in info.media:
+            if media.type == pj.PJMEDIA_TYPE_AUDIO and media.status in AUDIO_UP:
+                return self.getAudioMedia(media.index)
+        return None
+
+    def hold(self) -> None:
+        """Put the far end on hold (re-INVITE with a=sendonly); raises pj.Error."""
+        self.setHold(pj.CallOpParam(True))
+        self.held = True
+
+    def unhold(self) -> None:
+        """Take the far end off hold (re-INVITE with a=sendrecv); raises pj.Error."""
+        prm = pj.CallOpParam(True)
+        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        self.reinvite(prm)
+        self.held = False
+
+    def send_dtmf(self, digits: str) -> None:
+        """Send digits as RTP telephone events (RFC 4733); raises pj.Error."""
+        prm = pj.CallSendDtmfParam()
+        prm.digits = digits
+        prm.method = pj.PJSUA_DTMF_METHOD_RFC2833
+        self.sendDtmf(prm)
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:
+        self.media_changed = True
+
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
+        try:
+            self._emit(CallEventKind.DTMF, digits=prm.digit)
+        except Exception:
+            log.exception("SIP call %s: DTMF callback failed", self.call_ref)
 
     def onCallTsxState(self, prm: pj.OnCallTsxStateParam) -> None:
         try:
@@ -125,6 +171,7 @@ class SipCall(pj.Call):
         kind: CallEventKind,
         outcome: NetworkOutcome | None = None,
         hung_up_by: HungUpBy | None = None,
+        digits: str | None = None,
     ) -> None:
         status = self.final_status if kind == CallEventKind.ENDED else self.last_status
         event = CallEvent(
@@ -135,5 +182,6 @@ class SipCall(pj.Call):
             setup_ms=self.setup_ms,
             carrier_ref=self.carrier_ref,
             hung_up_by=hung_up_by,
+            digits=digits,
         )
         self._sink(event)

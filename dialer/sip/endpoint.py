@@ -1,4 +1,4 @@
-"""The process's pjsua2 endpoint: no worker threads, null audio, one UDP transport."""
+"""The process's pjsua2 endpoint: no worker threads, null audio, one UDP or TCP transport."""
 
 import ctypes
 import errno
@@ -14,6 +14,11 @@ from dialer.backend import PortInUse, TelephonyError
 LOG_LEVEL_ENV = "HUIFANG_SIP_LOG_LEVEL"
 DEFAULT_LOG_LEVEL = 1  # errors only
 PJ_ERRNO_START_SYS = 120000  # pj_status_t of an OS errno: PJ_ERRNO_START_SYS + errno
+CLOCK_RATE = 8000  # telephony audio: G.711 on every trunk; recordings at 16 kB/s
+TRANSPORTS = {
+    "udp": (pj.PJSIP_TRANSPORT_UDP, socket.SOCK_DGRAM),
+    "tcp": (pj.PJSIP_TRANSPORT_TCP, socket.SOCK_STREAM),
+}
 
 log = logging.getLogger(__name__)
 
@@ -53,8 +58,10 @@ def silence_pjlib_startup() -> bool:
     return True
 
 
-def udp_port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+def port_free(host: str, port: int, kind: int = socket.SOCK_DGRAM) -> bool:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as pjlib's listener
         try:
             sock.bind((host, port))
         except OSError:
@@ -80,14 +87,15 @@ class Endpoint(pj.Endpoint):
         if self._counted:  # the C++ destructor runs right after this
             Endpoint._exists = False
 
-    def open(self, bind_host: str, port: int) -> None:
-        """Create and start the library with a UDP transport on bind_host:port (0: any)."""
+    def open(self, bind_host: str, port: int, transport: str = "udp") -> None:
+        """Create and start the library with a transport ("udp" or "tcp") on bind_host:port
+        (0: any)."""
         silence_pjlib_startup()
         self.libCreate()
         try:
             self.libInit(self._config())
             self.audDevManager().setNullDev()
-            self.transport_id = self._open_udp(bind_host, port)
+            self.transport_id = self._open_transport(bind_host, port, transport)
             self.libStart()
         except BaseException:
             self.close()
@@ -98,7 +106,7 @@ class Endpoint(pj.Endpoint):
         self.libDestroy(pj.PJSUA_DESTROY_NO_RX_MSG)
 
     def bound_port(self) -> int:
-        """The UDP port the transport is bound to."""
+        """The port the transport is bound to."""
         assert self.transport_id is not None, "endpoint not open"
         return int(self.transportGetInfo(self.transport_id).localName.rsplit(":", 1)[1])
 
@@ -109,16 +117,18 @@ class Endpoint(pj.Endpoint):
         cfg.uaConfig.userAgent = "Huifang"
         cfg.logConfig.level = cfg.logConfig.consoleLevel = sip_log_level()
         cfg.logConfig.writer = self._writer
+        cfg.medConfig.clockRate = cfg.medConfig.sndClockRate = CLOCK_RATE
         return cfg
 
-    def _open_udp(self, bind_host: str, port: int) -> int:
-        if port and not udp_port_free(bind_host, port):  # say it in one line, before pjlib logs
+    def _open_transport(self, bind_host: str, port: int, transport: str) -> int:
+        kind, sock_kind = TRANSPORTS[transport]
+        if port and not port_free(bind_host, port, sock_kind):  # one line, before pjlib logs
             raise PortInUse(f"SIP port {bind_host}:{port} is already in use")
         tcfg = pj.TransportConfig()
         tcfg.boundAddress = bind_host
         tcfg.port = port
         try:
-            return self.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+            return self.transportCreate(kind, tcfg)
         except pj.Error as err:
             if err.status == PJ_ERRNO_START_SYS + errno.EADDRINUSE:
                 raise PortInUse(f"SIP port {bind_host}:{port} is already in use") from None
