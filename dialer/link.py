@@ -41,18 +41,22 @@ class InternalLink:
         """Connect, retrying until connected or ``stop`` is set."""
         while not stop.is_set():
             try:
-                self.client.connect(
-                    self.web_url,
-                    namespaces=[NAMESPACE],
-                    auth=self.auth,
-                    transports=["websocket"],
-                    wait_timeout=5,
-                )
+                self.connect_once()
                 return True
             except socketio.exceptions.ConnectionError as exc:
                 log.warning("web tier at %s not reachable yet (%s); retrying", self.web_url, exc)
                 stop.wait(retry_s)
         return False
+
+    def connect_once(self) -> None:
+        """One try; raises socketio.exceptions.ConnectionError."""
+        self.client.connect(
+            self.web_url,
+            namespaces=[NAMESPACE],
+            auth=self.auth,
+            transports=["websocket"],
+            wait_timeout=5,
+        )
 
     def emit(self, event: str, data: dict) -> None:
         """Send an event; if the link is down it is logged and dropped (the store holds the

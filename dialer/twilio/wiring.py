@@ -7,14 +7,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
+import socketio
+
 from dialer.backend import TelephonyError
 from dialer.events import ROLE_CALL_TEST, ROLE_SEAT, ToSeat
 from dialer.link import InternalLink
 from dialer.twilio.backend import TwilioBackend
 from dialer.twilio.status import StatusReport
 from storage.config import Config, TwilioSettings
-
-LINK_TIMEOUT_S = 10.0
 
 
 class LinkInbox:
@@ -33,9 +33,21 @@ class LinkInbox:
         self._stop = threading.Event()
 
     def open(self, deliver: Callable[[StatusReport], None]) -> None:
-        """Connect in the background (retrying until connected or closed)."""
+        """Deliver from now on; connect in the background unless connected already (retrying
+        until connected or closed)."""
         self._deliver = deliver
-        threading.Thread(target=self.link.connect, args=(self._stop,), daemon=True).start()
+        if not self.link.client.connected:
+            threading.Thread(target=self.link.connect, args=(self._stop,), daemon=True).start()
+
+    def connect_now(self) -> None:
+        """Connect at once, or raise TelephonyError."""
+        try:
+            self.link.connect_once()
+        except socketio.exceptions.ConnectionError:
+            raise TelephonyError(
+                f"the web tier at {self.link.web_url} is not reachable: Twilio's status "
+                "callbacks reach this process through it"
+            ) from None
 
     def ready(self, timeout_s: float) -> bool:
         return self.link.connected.wait(timeout_s)
@@ -61,15 +73,10 @@ def seat_backend(config: Config, agent_id: int) -> TwilioBackend:
 
 
 def call_test_backend(config: Config) -> TwilioBackend:
-    """The backend of `huifang call-test`: linked to the web tier before it dials (else
-    TelephonyError), and waiting for callbacks as long as the test says."""
+    """The backend of `huifang call-test`, started: linked to the web tier before it dials
+    (else TelephonyError), and waiting for callbacks as long as the test says."""
     inbox = LinkInbox(config, ROLE_CALL_TEST)
+    inbox.connect_now()
     backend = TwilioBackend(_settings(config), inbox=inbox, give_up_after_s=None)
     backend.start()
-    if not inbox.ready(LINK_TIMEOUT_S):
-        backend.stop()
-        raise TelephonyError(
-            f"the web tier at {config.web_url} is not reachable: the test call's status "
-            "callbacks reach this command through it"
-        )
     return backend
