@@ -10,6 +10,7 @@ import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypedDict
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -120,6 +121,94 @@ def _twilio(env: dict[str, str]) -> TwilioSettings:
     )
 
 
+SMS_PATTERNS = {
+    "TWILIO_ACCOUNT_SID": r"AC[0-9a-fA-F]{32}",
+    "TWILIO_SMS_FROM": r"\+[1-9][0-9]{6,14}",
+    "TWILIO_MESSAGING_SERVICE_SID": r"MG[0-9a-fA-F]{32}",
+}
+
+
+@dataclass(frozen=True)
+class SmsSettings:
+    """Bulk SMS through Twilio Messaging (``HUIFANG_SMS=twilio``); see README, "Bulk SMS"."""
+
+    account_sid: str
+    auth_token: str
+    from_number: str | None  # a sender number, or
+    messaging_service_sid: str | None  # a Messaging Service (its pool picks the number)
+    public_base_url: str  # where Twilio reaches our delivery and reply webhooks
+    api_url: str | None = None  # a local mock of api.twilio.com, for tests
+
+    @property
+    def sender(self) -> str:
+        return self.messaging_service_sid or self.from_number or ""
+
+
+def _sms(env: dict[str, str]) -> SmsSettings | None:
+    """Strict: Twilio SMS needs an account, a sender and the public URL of its webhooks."""
+    if _choice(env, "HUIFANG_SMS", "off", ("off", "twilio")) == "off":
+        return None
+    needed = ["TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "HUIFANG_PUBLIC_BASE_URL"]
+    missing = [name for name in needed if not _text(env, name)]
+    if not (_text(env, "TWILIO_SMS_FROM") or _text(env, "TWILIO_MESSAGING_SERVICE_SID")):
+        missing.append("TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID")
+    if missing:
+        raise ConfigError(f"HUIFANG_SMS=twilio needs {', '.join(missing)}")
+    for name, pattern in SMS_PATTERNS.items():
+        value = _text(env, name)
+        if value and not re.fullmatch(pattern, value):
+            raise ConfigError(f"{name}={value!r} is not a valid value (expected {pattern})")
+    return SmsSettings(
+        account_sid=_text(env, "TWILIO_ACCOUNT_SID"),
+        auth_token=_text(env, "TWILIO_AUTH_TOKEN"),
+        from_number=_text(env, "TWILIO_SMS_FROM") or None,
+        messaging_service_sid=_text(env, "TWILIO_MESSAGING_SERVICE_SID") or None,
+        public_base_url=_base_url(env, "HUIFANG_PUBLIC_BASE_URL") or "",
+        api_url=_base_url(env, "HUIFANG_TWILIO_API_URL"),
+    )
+
+
+SIP_URI = re.compile(r"sips?:[^\s<>\"]+")
+
+
+def _sip_uri(env: dict[str, str], name: str) -> str | None:
+    value = _text(env, name)
+    if value and not SIP_URI.fullmatch(value):
+        raise ConfigError(f"{name}={value!r} is not a SIP URI (e.g. sip:pbx.example.com:5060)")
+    return value or None
+
+
+class _SipNetwork(TypedDict):
+    sip_transport: str
+    sip_registrar: str | None
+    sip_user: str | None
+    sip_password: str | None
+    sip_proxy: str | None
+    rtp_port_base: int
+    rtp_ports_per_seat: int
+    recording: bool
+
+
+def _sip_network(env: dict[str, str]) -> _SipNetwork:
+    """How seats reach the PBX or trunk: strict, a registrar needs its credentials."""
+    registrar = _sip_uri(env, "HUIFANG_SIP_REGISTRAR")
+    user, password = _text(env, "HUIFANG_SIP_USER"), _text(env, "HUIFANG_SIP_PASSWORD")
+    if registrar and not (user and password):
+        raise ConfigError("HUIFANG_SIP_REGISTRAR needs HUIFANG_SIP_USER and HUIFANG_SIP_PASSWORD")
+    if bool(user) != bool(password):
+        raise ConfigError("HUIFANG_SIP_USER and HUIFANG_SIP_PASSWORD go together")
+    return {
+        "sip_transport": _choice(env, "HUIFANG_SIP_TRANSPORT", "udp", ("udp", "tcp")),
+        "sip_registrar": registrar,
+        "sip_user": user or None,
+        "sip_password": password or None,
+        "sip_proxy": _sip_uri(env, "HUIFANG_SIP_PROXY"),
+        "rtp_port_base": _int(env, "HUIFANG_RTP_PORT_BASE", 40000, 1024),
+        "rtp_ports_per_seat": _int(env, "HUIFANG_RTP_PORTS_PER_SEAT", 20, 8, 1000),
+        "recording": _choice(env, "HUIFANG_RECORDING", "off", ("off", "on")) == "on",
+    }
+
+
 @dataclass(frozen=True)
 class Config:
     instance_dir: Path
@@ -134,13 +223,22 @@ class Config:
     sip_port_base: int = 5200
     sip_dial_uri: str = "sip:{number}@127.0.0.1:5070"
     sip_caller_id: str = "huifang"
-    ring_timeout_s: int = 30
+    sip_transport: str = "udp"  # or "tcp"
+    sip_registrar: str | None = None  # register (digest) with the PBX; None: IP-trusted trunk
+    sip_user: str | None = None  # digest credentials, for registering or for challenged calls
+    sip_password: str | None = None
+    sip_proxy: str | None = None  # outbound proxy for every request
+    rtp_port_base: int = 40000  # seat N's RTP ports: base + N * per_seat, per_seat of them
+    rtp_ports_per_seat: int = 20
+    recording: bool = False  # record answered calls (the customer hears a notice first)
+    ring_timeout_s: int = 25
     simulator_port: int = 5070
     timezone: str = "Asia/Shanghai"
     plan_interval_min: int = 5
     scheduler_lease_s: int = 30
     testing: bool = False
     twilio: TwilioSettings | None = None  # set in Twilio mode only
+    sms: SmsSettings | None = None  # bulk SMS provider; None: SMS are not sent
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -191,11 +289,13 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         sip_port_base=_int(env, "HUIFANG_SIP_PORT_BASE", 5200, 1024),
         sip_dial_uri=dial_uri,
         sip_caller_id=env.get("HUIFANG_SIP_CALLER_ID") or "huifang",
-        ring_timeout_s=_int(env, "HUIFANG_RING_TIMEOUT", 30, 1, 300),
+        **_sip_network(env),
+        ring_timeout_s=_int(env, "HUIFANG_RING_TIMEOUT", 25, 1, 300),
         simulator_port=_int(env, "HUIFANG_SIMULATOR_PORT", 5070, 1024),
         timezone=tz,
         plan_interval_min=_int(env, "HUIFANG_PLAN_INTERVAL_MIN", 5, 1, 1440),
         scheduler_lease_s=_int(env, "HUIFANG_SCHEDULER_LEASE_S", 30, 3, 3600),
         testing=env.get("HUIFANG_TESTING") == "1",
         twilio=_twilio(env) if telephony == "twilio" else None,
+        sms=_sms(env),
     )

@@ -59,3 +59,17 @@ def record(
     consent.reason = None if granted else reason
     session.add(consent)
     return consent
+
+
+def answers(
+    session: Session, customer_ids: list[int], channel: Channel, purpose: Purpose
+) -> dict[int, bool]:
+    """The recorded answers of ``customer_ids`` (absent: none recorded, the default applies)."""
+    rows = session.execute(
+        select(Consent.customer_id, Consent.granted).where(
+            Consent.customer_id.in_(customer_ids),
+            Consent.channel == channel,
+            Consent.purpose == purpose,
+        )
+    )
+    return {customer_id: granted for customer_id, granted in rows}

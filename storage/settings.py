@@ -95,6 +95,7 @@ GROUPS: dict[str, str] = {
     "churn": N_("Quasi-churn survey"),
     "reminders": N_("Insurance renewal and booked callbacks"),
     "archive": N_("Customer archive"),
+    "sms": N_("Text messages (SMS)"),
 }
 MINUTES, DAYS, MONTHS, KM = N_("minutes"), N_("days"), N_("months"), N_("km")
 
@@ -177,6 +178,9 @@ REGISTRY: dict[str, Setting] = {
             _n("repair_3dc.due_day", 1, 0, 60, DAYS,
                N_("Repair 3DC: due on day (after the RO closed)")),
             _n("repair_3dc.deadline_day", 3, 0, 90, DAYS, N_("Repair 3DC: deadline, end of day")),
+            _n("repair.major_amount_yuan", 10000, 0, 10_000_000, N_("yuan"),
+               N_("Major repair: a repair order above"),
+               N_("Its follow-up call reads the major-repair script.")),
         ),
         *_group(
             "maintenance",
@@ -227,6 +231,15 @@ REGISTRY: dict[str, Setting] = {
                     help=N_("The scheduler imports every CSV/XLSX file that lands here."),
                     rule=FOLDER_RULE),
             _n("retention_target_pct", 90, 0, 100, "%", N_("Information retention rate target")),
+        ),
+        *_group(
+            "sms",
+            Setting("sms.send_window", Kind.WINDOWS, "09:00-20:00", "",
+                    N_("Text messages are sent only"),
+                    help=N_("Scheduled campaigns wait for the next window.")),
+            _n("sms.rate_per_s", 10, 1, 1000, N_("messages/s"),
+               N_("Sending rate per sender at most"),
+               N_("Keep it at or below what the provider allows the sender.")),
         ),
     ]
 }  # fmt: skip

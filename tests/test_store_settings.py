@@ -72,6 +72,8 @@ DOMAIN_DEFAULTS = {
     "callback.deadline_days": "1",
     "import.drop_folder": "",
     "retention_target_pct": "90",
+    "sms.send_window": "09:00-20:00",  # issue 7: SMS only in the daytime
+    "sms.rate_per_s": "10",  # Twilio: about 10/s per sender outside the US
 }
 
 

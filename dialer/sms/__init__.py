@@ -1,0 +1,11 @@
+"""SMS through a provider-neutral gateway (DESIGN.md: stores in China use domestic providers
+with a registered signature and templates and reply reports; Twilio has no two-way SMS in
+China), with Twilio Messaging as the first adapter. The only place that imports a carrier's
+SMS library.
+
+gateway.py   the interface: send, look a message up, delivery reports, replies, signatures
+rate.py      a token bucket per sender, with backoff when the provider answers 429
+twilio.py    the Twilio Messaging adapter
+sender.py    the sending loop: mark ``sending``, send, record; reconcile what a crash left
+wiring.py    the configured gateway
+"""

@@ -1,0 +1,88 @@
+"""The SMS jobs: every minute, start the campaigns whose time came and send inside each store's
+allowed hours (``sms.send_window``) at the sender's rate (``sms.rate_per_s``, the lowest of the
+stores sharing the sender); settle what a crash left ``sending`` first. Each run stops after
+``RUN_FOR`` so that a scheduler that lost its lease stops sending within a minute."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from dialer.sms.gateway import SmsGateway
+from dialer.sms.rate import Buckets
+from dialer.sms.sender import OutboxSender, SendPolicy
+from dialer.sms.wiring import gateway_for
+from storage.config import Config, load_config
+from storage.db import make_engine, make_session_factory, session_scope
+from storage.models import Store
+from storage.settings import StoreSettings, load_all
+from storage.sms import campaigns
+
+log = logging.getLogger("huifang.scheduler")
+RUN_FOR = timedelta(seconds=50)
+DEFAULT_POLICY = SendPolicy()
+BUCKETS = Buckets()  # one per sender, kept across runs so that the pace holds between them
+
+
+def in_window(settings: StoreSettings, tz: str, now: datetime) -> bool:
+    local = now.astimezone(ZoneInfo(tz)).time()
+    return any(start <= local < end for start, end in settings.windows("sms.send_window"))
+
+
+def open_stores(session: Session, now: datetime) -> tuple[list[int], int]:
+    """The stores inside their SMS hours now, and the sending rate they allow together."""
+    stores = {s.id: s.timezone for s in session.scalars(select(Store))}
+    settings = load_all(session, stores)
+    rate = min((settings[i].number("sms.rate_per_s") for i in stores), default=1)
+    return [i for i, tz in stores.items() if in_window(settings[i], tz, now)], rate
+
+
+def send_due(
+    sessions: sessionmaker[Session],
+    gateway: SmsGateway,
+    now: datetime | None = None,
+    run_for: timedelta = RUN_FOR,
+    policy: SendPolicy = DEFAULT_POLICY,
+) -> Counter[str]:
+    now = now or datetime.now(UTC)
+    with session_scope(sessions) as s:
+        started = campaigns.start_due(s, now)
+        _, rate = open_stores(s, now)
+    if started:
+        log.info("SMS: campaigns %s start sending", started)
+
+    def stores_open() -> list[int]:
+        with session_scope(sessions) as s:
+            return open_stores(s, datetime.now(UTC))[0]
+
+    sender = OutboxSender(sessions, gateway, BUCKETS.for_sender(gateway.sender, rate), policy)
+    try:
+        done = sender.run(stores_open, until=now + run_for)
+    finally:
+        sender.close()
+    with session_scope(sessions) as s:
+        finished = campaigns.finish_done(s, datetime.now(UTC))
+    if finished:
+        log.info("SMS: campaigns %s are done", finished)
+    return done
+
+
+def sms_send_job() -> dict[str, int]:
+    """The APScheduler job (every minute)."""
+    config: Config = load_config()
+    gateway = gateway_for(config)
+    if gateway is None:
+        return {}
+    engine = make_engine(config.database_url)
+    try:
+        done = send_due(make_session_factory(engine), gateway)
+    finally:
+        engine.dispose()
+    if done:
+        log.info("SMS: %s", dict(done))
+    return dict(done)

@@ -1,0 +1,273 @@
+"""The outbox's transitions, each a compare-and-set update (a row moves only from the state the
+caller saw), so two senders, a sender and a delivery report, or a crash and a restart never
+move one message twice.
+
+    queued --claim--> sending --sent--> sent --report--> delivered | failed
+                         |  \\--refused--> failed       (21610: the customer is opted out)
+                         |   \\--not taken (429, no connection)--> queued (later)
+                         \\--crash: looked up--> sent (found) | queued (surely not there)
+                                               | unknown (cannot tell: a supervisor decides)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import cast
+
+from sqlalchemy import CursorResult, Update, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage import consent
+from storage.models import SmsCampaign, SmsOutbox
+from storage.sms.codes import CampaignState, Reason, State
+
+MAX_ATTEMPTS = 5
+MAX_LOOKUPS = 3
+OPTED_OUT_SOURCE = "sms_reply"
+CARRIER_SOURCE = "carrier"
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A row marked ``sending`` by this run: what the gateway needs to send it."""
+
+    id: int
+    store_id: int
+    customer_id: int
+    phone: str
+    body: str
+    key: str
+    sending_at: datetime | None = None
+
+
+def _claimed(row: SmsOutbox) -> Claimed:
+    return Claimed(
+        row.id, row.store_id, row.customer_id, row.phone, row.body, row.idempotency_key,
+        row.sending_at,
+    )  # fmt: skip
+
+
+def claim(
+    session: Session, token: str, limit: int, now: datetime, store_ids: list[int]
+) -> list[Claimed]:
+    """Mark up to ``limit`` due rows of sending campaigns ``sending`` for this run (``token``)
+    before any request is made. A customer who withdrew consent since the campaign was built
+    is excluded instead."""
+    due = session.execute(
+        select(SmsOutbox.id, SmsOutbox.customer_id, SmsCampaign.purpose)
+        .join(SmsCampaign, SmsCampaign.id == SmsOutbox.campaign_id)
+        .where(
+            SmsOutbox.state == State.QUEUED,
+            or_(SmsOutbox.next_at.is_(None), SmsOutbox.next_at <= now),
+            SmsCampaign.state == CampaignState.SENDING,
+            SmsOutbox.store_id.in_(store_ids),
+        )
+        .order_by(SmsOutbox.id)
+        .limit(limit)
+    ).all()
+    if not due:
+        return []
+    refused = _withdrawn(session, due)
+    if refused:
+        session.execute(
+            update(SmsOutbox)
+            .where(SmsOutbox.id.in_(refused), SmsOutbox.state == State.QUEUED)
+            .values(state=State.EXCLUDED, reason=Reason.OPTED_OUT)
+        )
+    session.execute(
+        update(SmsOutbox)
+        .where(SmsOutbox.id.in_([d.id for d in due if d.id not in refused]))
+        .where(SmsOutbox.state == State.QUEUED)
+        .values(state=State.SENDING, claim=token, sending_at=now, attempts=SmsOutbox.attempts + 1)
+    )
+    rows = session.scalars(
+        select(SmsOutbox)
+        .where(SmsOutbox.claim == token, SmsOutbox.state == State.SENDING)
+        .order_by(SmsOutbox.id)
+    )
+    return [_claimed(r) for r in rows]
+
+
+def _withdrawn(session: Session, due) -> set[int]:
+    refused: set[int] = set()
+    for purpose in {d.purpose for d in due}:
+        ids = [d.customer_id for d in due if d.purpose == purpose]
+        said = consent.answers(session, ids, consent.Channel.SMS, consent.Purpose(purpose))
+        refused |= {d.id for d in due if d.purpose == purpose and said.get(d.customer_id) is False}
+    return refused
+
+
+class Outcome(StrEnum):
+    SENT = "sent"  # the provider took it: its id
+    NOT_TAKEN = "not_taken"  # surely not sent (429, no connection, queue full): again later
+    REFUSED = "refused"  # never to be sent (invalid number...)
+    OPTED_OUT = "opted_out"  # the provider says the recipient opted out (Twilio 21610)
+    AMBIGUOUS = "ambiguous"  # the request may have reached the provider: left to reconcile
+
+
+@dataclass(frozen=True)
+class Result:
+    outbox_id: int
+    outcome: Outcome
+    provider_id: str | None = None
+    provider_status: str | None = None
+    error_code: int | None = None
+    reason: str | None = None
+    retry_in_s: float = 0.0
+    counts_as_attempt: bool = True  # a 429 is the provider's pacing, not the message's fault
+
+
+def apply(session: Session, provider: str, results: list[Result], now: datetime) -> None:
+    """Record what the gateway said for each row this run marked ``sending``."""
+    for r in results:
+        _APPLY[r.outcome](session, provider, r, now)
+
+
+def _changed(session: Session, statement: Update) -> int:
+    """Rows an UPDATE changed (the compare-and-set's answer)."""
+    result = session.execute(statement.execution_options(preserve_rowcount=True))
+    return cast(CursorResult, result).rowcount
+
+
+def _sending(outbox_id: int):
+    return and_(SmsOutbox.id == outbox_id, SmsOutbox.state == State.SENDING)
+
+
+def _sent(session: Session, provider: str, r: Result, now: datetime) -> None:
+    done = _changed(
+        session,
+        update(SmsOutbox)
+        .where(_sending(r.outbox_id))
+        .values(state=State.SENT, provider=provider, provider_id=r.provider_id,
+                provider_status=r.provider_status, sent_at=now, claim=None),
+    )  # fmt: skip
+    if done == 0:  # a delivery report got there first: keep its state, add the id
+        session.execute(
+            update(SmsOutbox)
+            .where(SmsOutbox.id == r.outbox_id, SmsOutbox.provider_id.is_(None))
+            .values(provider=provider, provider_id=r.provider_id, sent_at=now)
+        )
+
+
+def _not_taken(session: Session, provider: str, r: Result, now: datetime) -> None:
+    row = session.execute(
+        select(SmsOutbox.state, SmsOutbox.attempts).where(SmsOutbox.id == r.outbox_id)
+    ).one()
+    if row.state != State.SENDING:
+        return
+    attempts = row.attempts if r.counts_as_attempt else max(row.attempts - 1, 0)
+    if attempts >= MAX_ATTEMPTS:
+        _fail(session, r.outbox_id, Reason.TOO_MANY_TRIES, r.error_code, now)
+        return
+    session.execute(
+        update(SmsOutbox)
+        .where(_sending(r.outbox_id))
+        .values(state=State.QUEUED, attempts=attempts, claim=None, error_code=r.error_code,
+                next_at=now + timedelta(seconds=r.retry_in_s))
+    )  # fmt: skip
+
+
+def _fail(session: Session, outbox_id: int, reason: str, code: int | None, now: datetime) -> None:
+    session.execute(
+        update(SmsOutbox)
+        .where(_sending(outbox_id))
+        .values(state=State.FAILED, reason=reason, error_code=code, done_at=now, claim=None)
+    )
+
+
+def _refused(session: Session, provider: str, r: Result, now: datetime) -> None:
+    _fail(session, r.outbox_id, r.reason or Reason.REFUSED, r.error_code, now)
+
+
+def _opted_out(session: Session, provider: str, r: Result, now: datetime) -> None:
+    _fail(session, r.outbox_id, Reason.OPTED_OUT, r.error_code, now)
+    customer_id = session.scalar(select(SmsOutbox.customer_id).where(SmsOutbox.id == r.outbox_id))
+    if customer_id is not None:
+        opt_out(session, customer_id, CARRIER_SOURCE, f"provider error {r.error_code}", now)
+
+
+def _ambiguous(session: Session, provider: str, r: Result, now: datetime) -> None:
+    """Left ``sending``: only a lookup at the provider may say whether it went out."""
+    session.execute(update(SmsOutbox).where(_sending(r.outbox_id)).values(error_code=r.error_code))
+
+
+_APPLY = {
+    Outcome.SENT: _sent,
+    Outcome.NOT_TAKEN: _not_taken,
+    Outcome.REFUSED: _refused,
+    Outcome.OPTED_OUT: _opted_out,
+    Outcome.AMBIGUOUS: _ambiguous,
+}
+
+
+def opt_out(session: Session, customer_id: int, source: str, reason: str, now: datetime) -> None:
+    """No more marketing SMS for this customer (their queued ones are excluded at claim)."""
+    consent.record(
+        session, customer_id, consent.Channel.SMS, consent.Purpose.MARKETING, False,
+        source=source, at=now, reason=reason[:200],
+    )  # fmt: skip
+
+
+# ---------- after a crash ----------
+
+
+def stale(session: Session, older_than: datetime, limit: int) -> list[Claimed]:
+    """Rows left ``sending`` by a run that is gone (marked before ``older_than``)."""
+    rows = session.scalars(
+        select(SmsOutbox)
+        .where(SmsOutbox.state == State.SENDING, SmsOutbox.sending_at < older_than)
+        .order_by(SmsOutbox.id)
+        .limit(limit)
+    )
+    return [_claimed(r) for r in rows]
+
+
+class Finding(StrEnum):
+    FOUND = "found"  # the provider has it: sent, with its id
+    ABSENT = "absent"  # the provider surely has no such message: it may be sent now
+    UNREACHABLE = "unreachable"  # the lookup failed: look again later
+    CANNOT_TELL = "cannot_tell"  # the provider cannot say (no lookup, several candidates)
+
+
+def reconciled(
+    session: Session,
+    outbox_id: int,
+    finding: Finding,
+    now: datetime,
+    provider: str,
+    provider_id: str | None = None,
+    provider_status: str | None = None,
+) -> State:
+    """Apply what a lookup found for a stale ``sending`` row; returns its new state."""
+    row = session.get_one(SmsOutbox, outbox_id)
+    if row.state != State.SENDING:
+        return State(row.state)
+    if finding is Finding.FOUND:
+        row.state, row.provider, row.provider_id = State.SENT, provider, provider_id
+        row.provider_status, row.sent_at = provider_status, row.sending_at or now
+    elif finding is Finding.ABSENT:
+        row.state, row.next_at = State.QUEUED, now
+    else:
+        row.lookups += 1
+        if finding is Finding.CANNOT_TELL or row.lookups >= MAX_LOOKUPS:
+            row.state = State.UNKNOWN
+    row.claim = None
+    return State(row.state)
+
+
+def resolve_unknown(
+    session: Session, outbox_id: int, resend: bool, user_id: int, now: datetime
+) -> bool:
+    """A supervisor's decision on an ``unknown`` row: send it again, or close it as sent
+    (they checked with the customer or the provider's console). False if it was not unknown."""
+    target = (
+        {"state": State.QUEUED, "next_at": now} if resend else {"state": State.SENT, "sent_at": now}
+    )
+    statement = (
+        update(SmsOutbox)
+        .where(SmsOutbox.id == outbox_id, SmsOutbox.state == State.UNKNOWN)
+        .values(resolved_by_id=user_id, **target)
+    )
+    return _changed(session, statement) == 1
