@@ -168,7 +168,7 @@ def _sms(env: dict[str, str]) -> SmsSettings | None:
     )
 
 
-SIP_URI = re.compile(r"sips?:[^\s<>\"]+")
+SIP_URI = re.compile(r"sip:[^\s<>\"]+")
 
 
 def _sip_uri(env: dict[str, str], name: str) -> str | None:
