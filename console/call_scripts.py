@@ -1,87 +1,124 @@
-"""Standard call scripts, per task type, with the customer's details filled in.
+"""The script of one call, in steps, with the customer's details filled in.
 
-Our own wording, in Chinese and English. A merged call reads the scripts of every task
-type it covers, greeting and closing once.
+A call covering several follow-ups (a merged call) reads the greeting and the consent once,
+from the follow-up that leads it (``SCRIPT_ORDER``), then each follow-up's questions (a
+follow-up that does not lead says why it calls first), then the complaint branch and the
+suggestions once, each follow-up's reminder, and the closing once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import phonenumbers
 
-from console.labels import TASK_TYPES, pick
-from storage.codes import TaskType
+from console.labels import CUSTOMER_KINDS, SATISFACTION, TASK_TYPES, YES_NO, pick
+from console.script_content import fill, lang_of
+from storage.codes import AnswerKind, TaskType
+
+T = TaskType
+# Which follow-up leads a merged call: a promised callback or an open case first (the customer
+# expects them), then the sales sequence, the repair follow-up, and the reminders.
+SCRIPT_ORDER: tuple[str, ...] = (
+    T.CALLBACK,
+    T.CASE_FOLLOWUP,
+    T.DELIVERY_CARE,
+    T.SALES_3DC,
+    T.SALES_7DC,
+    T.REPAIR_3DC,
+    T.CHURN_SURVEY,
+    T.FIRST_MAINTENANCE,
+    T.MAINTENANCE,
+    T.INSURANCE_RENEWAL,
+    T.PERIODIC_SALES,
+    T.EVENT_INVITATION,
+)
+
+
+def call_order(task_types: Sequence[str]) -> list[str]:
+    return sorted(set(task_types), key=SCRIPT_ORDER.index)
 
 
 @dataclass(frozen=True)
-class ScriptFields:
-    customer: str  # how to address the customer, e.g. 张先生
-    agent: str
-    store: str
-    hotline: str
-    car: str  # plate and model, e.g. 苏E3K8Z2 (星途 L)
-    visit_date: str
-    advisor: str
+class ScriptPart:
+    """One follow-up's script as the call reads it: the version's id and content."""
+
+    task_type: str
+    version_id: int
+    content: dict
 
 
-GREETING = {
-    "zh_Hans": [
-        "您好，请问是{customer}吗？我是{store}客服中心的{agent}。",
-        "耽误您两三分钟做个简短回访，现在方便吗？"
-        "（不方便：致歉，告知热线 {hotline}，礼貌结束并记为拒访）",
-    ],
-    "en": [
-        "Hello, am I speaking with {customer}? This is {agent} from the {store} customer centre.",
-        "May I take two or three minutes for a short follow-up? (If not: apologise, give the "
-        "hotline {hotline}, end politely and record a refusal.)",
-    ],
-}
-BODY = {
-    TaskType.REPAIR_3DC: {
-        "zh_Hans": [
-            "您的爱车 {car} 于 {visit_date} 在我店完成维修保养，服务顾问是{advisor}。",
-            "请问车辆目前使用正常吗？这次的问题彻底解决了吗？",
-            "结算费用和维修前的报价一致吗？交车时间是否按约定？",
-            "整体来说，您对这次服务满意吗？（非常满意 / 满意 / 一般 / 不满意 / 非常不满意）",
-            "您还有什么意见或建议吗？（逐字记录，并向客户复述确认）",
+def render_call(parts: Sequence[ScriptPart], fields: Mapping[str, str], locale: str,
+                kind: str) -> dict:  # fmt: skip
+    """The screen pop's ``script``: ``steps`` for the agent console, ``versions`` read, and
+    ``title`` and ``lines`` (the steps as plain lines) for pages that only list lines."""
+    lang = lang_of(locale)
+
+    def say(texts: Mapping[str, str]) -> str:
+        return fill(texts.get(lang, ""), fields)
+
+    parts = sorted(parts, key=lambda p: SCRIPT_ORDER.index(p.task_type))
+    lead = parts[0].content
+    reminders = [say(p.content["reminder"]) for p in parts if p.content["reminder"].get(lang)]
+    steps = [
+        {"step": "opening", "text": f"{say(lead['opening'])}{_space(lang)}{say(lead['purpose'])}"},
+        {"step": "consent", "text": say(lead["consent"]), "declined": say(lead["declined"])},
+        *(_questions(p, say, lang, intro=p is not parts[0]) for p in parts),
+        {"step": "complaint", "text": say(lead["complaint"])},
+        {"step": "suggestions", "text": say(lead["suggestions"])},
+        {"step": "closing", "text": _space(lang).join([*reminders, say(lead["closing"])])},
+    ]
+    return {
+        "title": " + ".join(pick(TASK_TYPES, lang)[p.task_type] for p in parts),
+        "kind": kind,
+        "kind_label": pick(CUSTOMER_KINDS, lang)[kind],
+        "versions": [p.version_id for p in parts],
+        "steps": steps,
+        "lines": _lines(steps),
+    }
+
+
+def _space(lang: str) -> str:
+    return " " if lang == "en" else ""
+
+
+def _questions(part: ScriptPart, say, lang: str, *, intro: bool) -> dict:
+    return {
+        "step": "questions",
+        "task_type": part.task_type,
+        "title": pick(TASK_TYPES, lang)[part.task_type],
+        "intro": say(part.content["purpose"]) if intro else None,
+        "questions": [
+            {
+                "key": q["key"],
+                "kind": q["kind"],
+                "text": say(q["text"]),
+                "choices": _choices(q["kind"], lang),
+            }  # fmt: skip
+            for q in part.content["questions"]
         ],
-        "en": [
-            "Your car {car} was serviced with us on {visit_date}; your service advisor was "
-            "{advisor}.",
-            "Is the car running well now? Was the problem fully fixed?",
-            "Did the final bill match the quote, and was the car ready when promised?",
-            "Overall, how satisfied are you with this visit? (very satisfied / satisfied / "
-            "neutral / dissatisfied / very dissatisfied)",
-            "Any other comments or suggestions? (Write them down word for word and read them "
-            "back.)",
-        ],
-    },
-}
-CLOSING = {
-    "zh_Hans": [
-        "感谢您的支持！如有任何问题，欢迎随时拨打服务热线 {hotline}。祝您用车愉快，再见！",
-        "（客户有投诉时：真诚致歉，告知我们会尽快处理并回复结果。）",
-    ],
-    "en": [
-        "Thank you for your time! For anything at all, call our hotline {hotline}. Have a "
-        "good day!",
-        "(If the customer complained: apologise sincerely and say we will follow up with "
-        "the result soon.)",
-    ],
-}
+    }
 
 
-def render_script(task_types: list[str], fields: ScriptFields, locale: str) -> dict:
-    """The script of a call covering ``task_types``, titled after them."""
-    lang = "en" if locale.startswith("en") else "zh_Hans"
-    lines = list(GREETING[lang])
-    for task_type in task_types:
-        lines += BODY.get(TaskType(task_type), {}).get(lang, [])
-    lines += CLOSING[lang]
-    values = vars(fields)
-    title = " + ".join(pick(TASK_TYPES, lang)[t] for t in task_types)
-    return {"title": title, "lines": [line.format(**values) for line in lines]}
+def _choices(kind: str, lang: str) -> list[dict]:
+    if kind == AnswerKind.FIVE_POINT:
+        labels = pick(SATISFACTION, lang)
+        return [{"value": v, "label": labels[str(v)]} for v in (5, 4, 3, 2, 1)]
+    if kind == AnswerKind.YES_NO:
+        return [{"value": v, "label": label} for v, label in pick(YES_NO, lang).items()]
+    return []
+
+
+def _lines(steps: list[dict]) -> list[str]:
+    lines: list[str] = []
+    for step in steps:
+        if step["step"] == "questions":
+            lines += [step["intro"]] if step["intro"] else []
+            lines += [q["text"] for q in step["questions"]]
+        else:
+            lines += [step["text"], *([step["declined"]] if step.get("declined") else [])]
+    return lines
 
 
 def readable_phone(e164: str | None) -> str:

@@ -140,3 +140,13 @@ class CaseStatus(StrEnum):
 
 class NoticeKind(StrEnum):
     CASE_OPENED = "case_opened"
+
+
+class CaseEventKind(StrEnum):
+    OPENED = "opened"
+    ESCALATED = "escalated"  # owner role moved along the escalation order
+    CUSTOMER_INFORMED = "customer_informed"  # told the expected time, or the progress
+    SOLVED = "solved"  # the owner says it is solved: a confirmation call is due
+    CONFIRMED = "confirmed"  # the customer agreed it is solved: the case closes
+    REOPENED = "reopened"  # the customer did not agree
+    NOTE = "note"

@@ -9,12 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash
 
+from console.services import capture, cases
+from console.services.scripts import parts_for_attempt
 from dialer.agent_state import check_transition
+from dialer.seat import close_task, first_usable_phone
 from schedulers.planner import book_callback
 from storage import consent
 from storage.codes import AgentState as S
+from storage.codes import ChurnDirection, ChurnReason, ComplaintCategory, PhoneValidity, TaskStatus
 from storage.codes import ConversationOutcome as C
-from storage.codes import PhoneValidity, TaskStatus
 from storage.consent import Channel, Purpose
 from storage.errors import N_, DomainError, InvalidInput
 from storage.models import AgentStatus, CallAttempt, Outcome, Store, User
@@ -87,12 +90,31 @@ def save_draft(session: Session, agent_id: int, data: dict) -> Outcome:
     if outcome.final:
         raise DomainError(N_("this outcome was already saved"), code="outcome_final")
     outcome.code = _code(data.get("code"), required=False)
-    outcome.satisfaction = _satisfaction(data.get("satisfaction"), required=False)
     outcome.complaint_text = _text(data.get("complaint_text"))
     outcome.notes = _text(data.get("notes"))
+    _capture(session, attempt, outcome, data)
     session.add(outcome)
     session.flush()
     return outcome
+
+
+def _capture(session: Session, attempt: CallAttempt, outcome: Outcome, data: dict) -> None:
+    """Survey answers (checked against the call's script) and each code's details. The
+    overall satisfaction is the survey's ``overall`` answer when it has one."""
+    _kind, parts = parts_for_attempt(session, attempt)
+    outcome.answers = capture.answers(data.get("answers"), parts)
+    outcome.satisfaction = capture.overall(outcome.answers, parts) or _satisfaction(
+        data.get("satisfaction"), required=False
+    )
+    outcome.complaint_category = capture.choice(
+        ComplaintCategory, data.get("complaint_category"), "complaint_category"
+    )
+    outcome.suggestion = _text(data.get("suggestion"))
+    outcome.appointment_on = capture.day(data.get("appointment_on"), "appointment_on")
+    outcome.churn_direction = capture.choice(
+        ChurnDirection, data.get("churn_direction"), "churn_direction"
+    )
+    outcome.churn_reason = capture.choice(ChurnReason, data.get("churn_reason"), "churn_reason")
 
 
 def wrap_up(session: Session, agent_id: int, data: dict, now: datetime) -> Outcome:
@@ -102,16 +124,45 @@ def wrap_up(session: Session, agent_id: int, data: dict, now: datetime) -> Outco
         raise DomainError(N_("hang up before wrapping up"), code="call_in_progress")
     outcome = save_draft(session, agent_id, data)
     code = _code(outcome.code, required=True)
-    if code == C.COMPLETED:
-        _satisfaction(outcome.satisfaction, required=True)
-    if code == C.COMPLAINT and not outcome.complaint_text:
-        raise InvalidInput(N_("write the complaint down word for word"), field="complaint_text")
+    assert code is not None
+    _check_complete(session, outcome, code, now)
     outcome.final, outcome.saved_at = True, now
     _apply_to_task(session, outcome.attempt, code, data, now)
+    if code == C.COMPLAINT:
+        cases.open_from_call(
+            session, outcome, ComplaintCategory(str(outcome.complaint_category)), now
+        )
     nxt = S.PAUSED if data.get("next") == S.PAUSED else S.READY
     check_transition(status.state, nxt)
     status.state, status.since, status.attempt_id = nxt, now, None
     return outcome
+
+
+def _check_complete(session: Session, outcome: Outcome, code: C, now: datetime) -> None:
+    """What each code needs before the outcome is final."""
+    if code == C.COMPLETED and outcome.satisfaction is None:
+        _kind, parts = parts_for_attempt(session, outcome.attempt)
+        if capture.asks_overall(parts):
+            _satisfaction(None, required=True)
+    if code == C.COMPLAINT:
+        if not outcome.complaint_text:
+            raise InvalidInput(N_("write the complaint down word for word"), field="complaint_text")
+        if not outcome.complaint_category:
+            raise InvalidInput(N_("choose the kind of complaint"), field="complaint_category")
+    if code == C.SUGGESTION and not outcome.suggestion:
+        raise InvalidInput(N_("write the suggestion down word for word"), field="suggestion")
+    if code == C.APPOINTMENT_BOOKED:
+        store = session.get_one(Store, outcome.attempt.task.store_id)
+        today = now.astimezone(ZoneInfo(store.timezone)).date()
+        if outcome.appointment_on is None or outcome.appointment_on < today:
+            raise InvalidInput(
+                N_("give the day the customer will come (today or later)"), field="appointment_on"
+            )
+    if code == C.CHURN_CONFIRMED:
+        if not outcome.churn_direction:
+            raise InvalidInput(N_("choose where the customer went"), field="churn_direction")
+        if not outcome.churn_reason:
+            raise InvalidInput(N_("choose why the customer left"), field="churn_reason")
 
 
 def _apply_to_task(session: Session, attempt: CallAttempt, code: C, data: dict, now) -> None:
@@ -122,8 +173,9 @@ def _apply_to_task(session: Session, attempt: CallAttempt, code: C, data: dict, 
         at = _callback_time(data.get("callback_at"), ZoneInfo(store.timezone))
         book_callback(session, task, attempt.id, at)
         return
-    if code == C.WRONG_PERSON and attempt.phone is not None:
-        attempt.phone.validity = PhoneValidity.WRONG
+    if code == C.WRONG_PERSON:
+        _wrong_person(session, attempt, now)
+        return
     if code == C.DO_NOT_CALL:  # withdraws calls for follow-ups and marketing alike
         for purpose in Purpose:
             consent.record(
@@ -138,6 +190,19 @@ def _apply_to_task(session: Session, attempt: CallAttempt, code: C, data: dict, 
             )
     task.status, task.closed_at, task.closed_reason = TaskStatus.DONE, now, code.value
     task.claimed_by_id = None
+
+
+def _wrong_person(session: Session, attempt: CallAttempt, now: datetime) -> None:
+    """Someone else answered: that number is wrong for this customer. The call goes on with
+    their next number, if they have one and there is time; else it closes unreachable."""
+    task = attempt.task
+    if attempt.phone is not None:
+        attempt.phone.validity = PhoneValidity.WRONG
+        attempt.phone.last_result = C.WRONG_PERSON.value
+    if now < task.deadline_at and first_usable_phone(session, task.customer_id) is not None:
+        task.status, task.claimed_by_id, task.next_attempt_at = TaskStatus.PENDING, None, now
+        return
+    close_task(task, C.WRONG_PERSON.value, now)
 
 
 def _callback_time(raw: object, tz: ZoneInfo) -> datetime:

@@ -8,10 +8,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.call_scripts import ScriptFields, address, readable_phone, render_script
-from console.labels import REPAIR_TYPES, pick
+from console.call_scripts import render_call
+from console.labels import CASE_STATUSES, COMPLAINT_CATEGORIES, REPAIR_TYPES, pick
 from console.reasons import reason_text
-from storage.models import CallAttempt, Customer, RepairOrder, Store, User
+from console.services.script_fields import script_fields
+from console.services.scripts import parts_for_attempt
+from storage.codes import CaseStatus
+from storage.consent import DEFAULTS, Channel, Purpose
+from storage.models import CallAttempt, CallTask, Case, Customer, Outcome, RepairOrder, Store, User
 
 RECENT_VISITS = 5
 
@@ -40,15 +44,11 @@ def screen_pop(session: Session, attempt_id: int, locale: str, now: datetime) ->
             "overdue": now > task.deadline_at,
             "reasons": [reason_text(i.reason, locale) for i in task.items],
         },
-        "customer": _customer(customer, attempt) | {"visits": _visits(visits, tz, locale)},
-        "script": _script(session, attempt, store, visits, tz, locale),
-        "draft": {
-            "code": outcome.code if outcome else None,
-            "satisfaction": outcome.satisfaction if outcome else None,
-            "complaint_text": (outcome.complaint_text or "") if outcome else "",
-            "notes": (outcome.notes or "") if outcome else "",
-        },
-    }
+        "customer": _customer(customer, attempt)
+        | {"visits": _visits(visits, tz, locale, _six_qs(session, visits))},
+        "script": _script(session, attempt, store, locale, now),
+        "draft": _draft(outcome),
+    } | _record(session, attempt, tz, locale)
 
 
 def _customer(customer: Customer, attempt: CallAttempt) -> dict:
@@ -91,8 +91,10 @@ def _recent_visits(session: Session, customer_id: int) -> list[RepairOrder]:
     )
 
 
-def _visits(visits: list[RepairOrder], tz: ZoneInfo, locale: str) -> list[dict]:
-    labels = pick(REPAIR_TYPES, locale)
+def _visits(
+    visits: list[RepairOrder], tz: ZoneInfo, locale: str, six_qs: dict[int, list[str]]
+) -> list[dict]:
+    labels, categories = pick(REPAIR_TYPES, locale), pick(COMPLAINT_CATEGORIES, locale)
     return [
         {
             "ro_number": ro.ro_number,
@@ -102,26 +104,125 @@ def _visits(visits: list[RepairOrder], tz: ZoneInfo, locale: str) -> list[dict]:
             "advisor": ro.advisor,
             "amount": f"{ro.amount:.2f}" if ro.amount is not None else None,
             "odometer_km": ro.odometer_km,
+            "six_qs": six_qs.get(ro.id, []),
+            "six_qs_labels": [categories.get(c, c) for c in six_qs.get(ro.id, [])],
         }
         for ro in visits
     ]
 
 
-def _script(session, attempt, store, visits, tz, locale) -> dict:
+def _script(session: Session, attempt, store, locale: str, now: datetime) -> dict:
+    """The call's script in steps, from the versions recorded on the attempt (the store's
+    current ones the first time: see ``console.services.scripts.parts_for_attempt``)."""
+    kind, parts = parts_for_attempt(session, attempt)
+    return render_call(parts, script_fields(session, attempt, store, locale, now), locale, kind)
+
+
+def _draft(outcome: Outcome | None) -> dict:
+    if outcome is None:
+        return {"code": None, "satisfaction": None, "complaint_text": "", "notes": "",
+                "answers": {}, "complaint_category": None, "suggestion": "",
+                "appointment_on": None, "churn_direction": None, "churn_reason": None}  # fmt: skip
+    return {
+        "code": outcome.code,
+        "satisfaction": outcome.satisfaction,
+        "complaint_text": outcome.complaint_text or "",
+        "notes": outcome.notes or "",
+        "answers": outcome.answers or {},
+        "complaint_category": outcome.complaint_category,
+        "suggestion": outcome.suggestion or "",
+        "appointment_on": outcome.appointment_on.isoformat() if outcome.appointment_on else None,
+        "churn_direction": outcome.churn_direction,
+        "churn_reason": outcome.churn_reason,
+    }
+
+
+# ---------- what the agent should know before speaking (issue 6, item 1) ----------
+
+PREVIOUS_CALLS = 5
+
+
+def _record(session: Session, attempt: CallAttempt, tz: ZoneInfo, locale: str) -> dict:
     task, customer = attempt.task, attempt.task.customer
-    item = next((i for i in task.items if i.vehicle is not None), None)
-    vehicle = item.vehicle if item else (customer.vehicles[0] if customer.vehicles else None)
-    ro = next((v for v in visits if item and f"ro:{v.ro_number}" == item.source_ref), None)
-    ro = ro or (visits[0] if visits else None)
-    agent = session.get(User, attempt.agent_id) if attempt.agent_id else None
-    car = f"{vehicle.plate or vehicle.vin} ({vehicle.model})" if vehicle else ""
-    fields = ScriptFields(
-        customer=address(customer.name, customer.gender, customer.is_company, locale),
-        agent=agent.display_name if agent else "",
-        store=store.name,
-        hotline=readable_phone(store.hotline),
-        car=car,
-        visit_date=f"{(ro.closed_at or ro.opened_at).astimezone(tz):%Y-%m-%d}" if ro else "",
-        advisor=(ro.advisor or "") if ro else "",
+    return {
+        "covers": [
+            {
+                "type": item.task_type,
+                "reason": reason_text(item.reason, locale),
+                "due": item.due_at.astimezone(tz).isoformat(),
+                "deadline": item.deadline_at.astimezone(tz).isoformat(),
+                "plate": item.vehicle.plate if item.vehicle else None,
+            }
+            for item in task.items
+        ],
+        "consent": _consent(customer),
+        "history": _history(session, attempt, tz),
+        "cases": _cases(session, customer.id, tz, locale),
+    }
+
+
+def _consent(customer: Customer) -> dict:
+    given = {(c.channel, c.purpose): c.granted for c in customer.consents}
+    return {
+        channel.value: {p.value: given.get((channel, p), DEFAULTS[p]) for p in Purpose}
+        for channel in Channel
+    }
+
+
+def _history(session: Session, attempt: CallAttempt, tz: ZoneInfo) -> list[dict]:
+    """The customer's earlier calls, newest first, with what the agent recorded."""
+    rows = session.execute(
+        select(CallAttempt, Outcome, User.display_name)
+        .join(CallTask, CallTask.id == CallAttempt.task_id)
+        .outerjoin(Outcome, (Outcome.attempt_id == CallAttempt.id) & Outcome.final)
+        .outerjoin(User, User.id == CallAttempt.agent_id)
+        .where(CallTask.customer_id == attempt.task.customer_id, CallAttempt.id != attempt.id)
+        .order_by(CallAttempt.started_at.desc())
+        .limit(PREVIOUS_CALLS)
     )
-    return render_script(task.types, fields, locale)
+    return [
+        {
+            "at": past.started_at.astimezone(tz).isoformat(),
+            "network_outcome": past.network_outcome,
+            "code": outcome.code if outcome else None,
+            "satisfaction": outcome.satisfaction if outcome else None,
+            "agent": agent or "",
+        }
+        for past, outcome, agent in rows
+    ]
+
+
+def _cases(session: Session, customer_id: int, tz: ZoneInfo, locale: str) -> list[dict]:
+    categories, statuses = pick(COMPLAINT_CATEGORIES, locale), pick(CASE_STATUSES, locale)
+    cases = session.scalars(
+        select(Case)
+        .where(Case.customer_id == customer_id, Case.status != CaseStatus.CLOSED)
+        .order_by(Case.opened_at.desc())
+    )
+    return [
+        {
+            "id": case.id,
+            "category": case.category,
+            "category_label": categories.get(case.category, case.category),
+            "status": case.status,
+            "status_label": statuses.get(case.status, case.status),
+            "opened_at": case.opened_at.astimezone(tz).isoformat(),
+            "verbatim": case.verbatim,
+        }
+        for case in cases
+    ]
+
+
+def _six_qs(session: Session, visits: list[RepairOrder]) -> dict[int, list[str]]:
+    """Each visit's 6QS issues: the categories of the cases opened about it."""
+    flags: dict[int, list[str]] = {}
+    if visits:
+        rows = session.execute(
+            select(Case.repair_order_id, Case.category)
+            .where(Case.repair_order_id.in_([ro.id for ro in visits]))
+            .order_by(Case.id)
+        )
+        for ro_id, category in rows:
+            if ro_id is not None:
+                flags.setdefault(ro_id, []).append(category)
+    return flags
