@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from storage.codes import NetworkOutcome
 
@@ -87,6 +87,7 @@ class VoiceBackend(Protocol):
         ...
 
 
+@runtime_checkable
 class CallControl(Protocol):
     """What a seat does inside calls: its conference bridge (who hears whom, recordings,
     announcements), hold, DTMF. Ports are call refs, or names given to open_* ; every method

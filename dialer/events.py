@@ -14,6 +14,11 @@ class ToWeb(StrEnum):
     CALL_ANSWERED = "call_answered"  # {"agent_id", "attempt_id"}
     CALL_ENDED = "call_ended"  # {"agent_id", "attempt_id", "answered", "hung_up_by"}
     TASKS_PLANNED = "tasks_planned"  # {"count"}
+    AGENT_PHONE = "agent_phone"  # {"agent_id", "phone": dialer.seat_audio.Phone}
+    # The result of a control the agent asked for: {"agent_id", "attempt_id", "action":
+    # hold | unhold | transfer | dtmf, "ok", "detail"}; a transfer reports "ringing", then
+    # "done" (the advisor answered) or fails with the advisor's network outcome as detail
+    CALL_CONTROL = "call_control"
 
 
 class ToSeat(StrEnum):
@@ -24,6 +29,10 @@ class ToSeat(StrEnum):
     # A carrier's status callback about one of this seat's calls (or a call test's), forwarded
     # by the web tier that received it: {"call_sid", "status", "answered_by", "sip_status"}
     CARRIER_STATUS = "seat_carrier_status"
+    HOLD = "seat_hold"  # {"hold": bool}: put the customer on hold, or take them off it
+    TRANSFER = "seat_transfer"  # {"extension"}: hand the customer to this advisor's phone
+    DTMF = "seat_dtmf"  # {"digits"}: send them to the customer (RFC 4733)
+    REPORT = "seat_report"  # say again how the agent's phone is (a browser reconnected)
 
 
 class ToDialer(StrEnum):

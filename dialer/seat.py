@@ -20,7 +20,7 @@ from storage.codes import NetworkOutcome as N
 from storage.codes import PhoneValidity, TaskStatus
 from storage.consent import Channel, Purpose
 from storage.errors import DomainError
-from storage.models import AgentStatus, CallAttempt, CallTask, Customer, Phone, Store
+from storage.models import AgentStatus, CallAttempt, CallTask, Customer, Phone, Store, User
 from storage.queue import MayCall, agent_store_ids, claim_next_task, move_agent
 from storage.settings import load_settings
 
@@ -112,6 +112,17 @@ def record_ringing(session: Session, attempt_id: int, event: CallEvent) -> None:
     attempt = session.get_one(CallAttempt, attempt_id)
     attempt.setup_ms = attempt.setup_ms or event.setup_ms
     attempt.carrier_ref = attempt.carrier_ref or event.carrier_ref
+
+
+def agent_extension(session: Session, agent_id: int) -> str | None:
+    """The agent's phone on the store's PBX (the seat keeps a call to it up), if any."""
+    user = session.get(User, agent_id)
+    return (user.sip_extension or "").strip() or None if user else None
+
+
+def attach_recording(session: Session, attempt_id: int, path: str) -> None:
+    """The attempt is being recorded to `path` (relative to the instance folder)."""
+    session.get_one(CallAttempt, attempt_id).recording_path = path
 
 
 def record_answer(session: Session, agent_id: int, attempt_id: int, now: datetime) -> None:

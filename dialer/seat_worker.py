@@ -3,6 +3,8 @@
 Its main thread owns the voice backend (pjsua2 is driven from one thread) and the loop:
 pump the backend, run commands from the web tier, dial when the agent is ready and a task
 is due. Database work happens in short transactions between carrier calls, never during.
+With a backend that bridges calls (SIP), the agent's own phone is a call of this worker too
+(dialer.seat_audio): customers are dialled only while it is up.
 """
 
 from __future__ import annotations
@@ -14,20 +16,33 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from dialer.backend import CallEvent, CallEventKind, TelephonyError, VoiceBackend
+from dialer.backend import (
+    CallControl,
+    CallControlError,
+    CallEvent,
+    CallEventKind,
+    HungUpBy,
+    TelephonyError,
+    VoiceBackend,
+)
 from dialer.events import ROLE_SEAT, ToSeat, ToWeb
 from dialer.link import InternalLink
 from dialer.seat import (
     AgentNotReady,
+    agent_extension,
+    attach_recording,
     record_answer,
     record_end,
     record_ringing,
     recover_seat,
     start_attempt,
 )
+from dialer.seat_audio import Handover, Phone, SeatAudio
+from dialer.tones import recording_notice
 from storage.codes import AgentState, NetworkOutcome
 from storage.config import Config, ConfigError, load_config
 from storage.db import (
@@ -42,6 +57,8 @@ from storage.queue import agent_store_ids, next_due_at
 
 log = logging.getLogger("huifang.seat")
 IDLE_RECHECK = timedelta(seconds=60)
+RECORDINGS = "recordings"  # in the instance folder: <attempt id>.wav
+CONTROL_ACTIONS = {ToSeat.HOLD: "hold", ToSeat.TRANSFER: "transfer", ToSeat.DTMF: "dtmf"}
 
 
 def now() -> datetime:
@@ -67,17 +84,21 @@ class SeatWorker:
         )
         self.call: tuple[str, int] | None = None  # (call_ref, attempt_id) of the live call
         self.wake_at: datetime | None = now()
+        self.audio: SeatAudio | None = None  # the agent's phone and the bridge (SIP only)
 
     def run(self, stop: threading.Event) -> None:
         self.backend.start()
         try:
             with session_scope(self.sessions) as s:
                 closed = recover_seat(s, self.agent_id, now())
+                extension = agent_extension(s, self.agent_id)
             if closed:
                 log.warning("closed attempts %s left open by an earlier worker", closed)
+            self.audio = self._seat_audio(extension)
             if not self.link.connect(stop):
                 return
             self.link.emit(ToWeb.AGENT_CHANGED, {"agent_id": self.agent_id})
+            self._report_phone()
             while not stop.is_set():
                 self.step()
         finally:
@@ -89,14 +110,42 @@ class SeatWorker:
             self.on_call_event(event)
         while not self.commands.empty():
             self.on_command(*self.commands.get_nowait())
-        if self.call is None and self.wake_at is not None and now() >= self.wake_at:
+        if self.audio is not None:
+            self.audio.tick()
+        due = self.wake_at is not None and now() >= self.wake_at
+        if self.call is None and due and self._agent_can_hear():
             self.try_dial()
 
-    def on_command(self, name: str, _data: dict) -> None:
+    def on_command(self, name: str, data: dict) -> None:
         if name == ToSeat.WAKE:
             self.wake_at = now()
         elif name == ToSeat.HANGUP and self.call is not None:
             self.backend.hangup(self.call[0])
+        elif name == ToSeat.REPORT:
+            self._report_phone()
+        elif name in (ToSeat.HOLD, ToSeat.TRANSFER, ToSeat.DTMF):
+            self.on_control(name, data)
+
+    def on_control(self, name: str, data: dict) -> None:
+        """Hold, transfer, DTMF on the live customer's call; the web tier hears how it went."""
+        action = CONTROL_ACTIONS[ToSeat(name)]
+        if name == ToSeat.HOLD and not data.get("hold"):
+            action = "unhold"
+        try:
+            if self.audio is None or self.call is None:
+                raise CallControlError("no customer on the line")
+            if name == ToSeat.HOLD:
+                self.audio.hold(bool(data.get("hold")))
+            elif name == ToSeat.TRANSFER:
+                self.audio.transfer_to(self._phone_uri(str(data.get("extension", ""))))
+            else:
+                self.audio.send_dtmf(str(data.get("digits", "")))
+                log.info("DTMF %s sent to the customer", data.get("digits"))
+        except TelephonyError as exc:
+            log.warning("%s refused: %s", action, exc.message)
+            self._report_control(action, ok=False, detail=exc.message)
+            return
+        self._report_control(action, ok=True, detail="ringing" if action == "transfer" else None)
 
     def try_dial(self) -> None:
         try:
@@ -131,14 +180,26 @@ class SeatWorker:
         return min(due, now() + IDLE_RECHECK) if due else now() + IDLE_RECHECK
 
     def on_call_event(self, event: CallEvent) -> None:
+        if self.audio is not None and (
+            event.kind == CallEventKind.DTMF or self.audio.owns(event.call_ref)
+        ):
+            self.audio.on_event(event)  # the agent's phone, an advisor's, a DTMF digit
+            return
         if self.call is None or event.call_ref != self.call[0]:
             return
         attempt_id = self.call[1]
+        recording = self._recording_path(attempt_id)
         with session_scope(self.sessions) as s:
             if event.kind == CallEventKind.RINGING:
                 record_ringing(s, attempt_id, event)
             elif event.kind == CallEventKind.ANSWERED:
                 record_answer(s, self.agent_id, attempt_id, now())
+                if recording is not None:
+                    attach_recording(s, attempt_id, str(recording.relative_to(self.instance)))
+        if self.audio is not None and event.kind == CallEventKind.ANSWERED:
+            self.audio.customer_answered(event.call_ref, recording)
+        elif self.audio is not None and event.kind == CallEventKind.ENDED:
+            self.audio.customer_ended(event.call_ref)
         if event.kind == CallEventKind.RINGING:
             self.link.emit(
                 ToWeb.CALL_RINGING, {"agent_id": self.agent_id, "attempt_id": attempt_id}
@@ -149,6 +210,80 @@ class SeatWorker:
             )
         elif event.kind == CallEventKind.ENDED:
             self._end(attempt_id, event)
+
+    # -- the agent's phone and the bridge ---------------------------------------------------
+    @property
+    def instance(self) -> Path:
+        return self.config.instance_dir
+
+    def _seat_audio(self, extension: str | None) -> SeatAudio | None:
+        if not isinstance(self.backend, CallControl):
+            return None
+        if extension is None:
+            log.warning(
+                "agent %s has no SIP extension: calls are placed without audio here", self.agent_id
+            )
+        return SeatAudio(
+            self.backend,  # type: ignore[arg-type]  # a VoiceBackend that is a CallControl
+            self._phone_uri(extension) if extension else None,
+            self.config.ring_timeout_s,
+            on_phone=lambda phone: self._report_phone(),
+            on_handover=self._on_handover,
+            announcement=recording_notice(self.instance) if self.config.recording else None,
+        )
+
+    def _agent_can_hear(self) -> bool:
+        """No customer is dialled for an agent whose phone is down."""
+        return self.audio is None or self.audio.ready
+
+    def _phone_uri(self, extension: str) -> str:
+        """A phone on the PBX: a SIP URI as written, or an extension through the dial plan."""
+        if not extension:
+            raise CallControlError("no extension to call")
+        if extension.startswith("sip:"):
+            return extension
+        return self.config.sip_dial_uri.format(number=extension)
+
+    def _recording_path(self, attempt_id: int) -> Path | None:
+        if not self.config.recording or self.audio is None:
+            return None
+        return self.instance / RECORDINGS / f"{attempt_id}.wav"
+
+    def _report_phone(self) -> None:
+        phone = self.audio.phone if self.audio is not None else Phone.NONE
+        self.link.emit(ToWeb.AGENT_PHONE, {"agent_id": self.agent_id, "phone": phone})
+        if phone == Phone.CONNECTED and self.call is None and self.wake_at is None:
+            self.wake_at = now()  # dial if the agent is ready and was waiting for the phone
+
+    def _report_control(self, action: str, *, ok: bool, detail: str | None = None) -> None:
+        attempt_id = self.call[1] if self.call else None
+        self.link.emit(
+            ToWeb.CALL_CONTROL,
+            {
+                "agent_id": self.agent_id,
+                "attempt_id": attempt_id,
+                "action": action,
+                "ok": ok,
+                "detail": detail,
+            },
+        )
+
+    def _on_handover(self, handover: Handover) -> None:
+        """The advisor answered (the agent's call ends here) or did not (back to the agent)."""
+        if self.call is None or self.call[0] != handover.customer_ref:
+            return
+        if not handover.ok:
+            self._report_control("transfer", ok=False, detail=handover.outcome)
+            return
+        self._report_control("transfer", ok=True, detail="done")
+        event = CallEvent(
+            CallEventKind.ENDED,
+            handover.customer_ref,
+            sip_status=handover.sip_status,
+            outcome=NetworkOutcome.ANSWERED,
+            hung_up_by=HungUpBy.TRANSFER,
+        )
+        self._end(self.call[1], event)
 
     def _end(self, attempt_id: int, event: CallEvent) -> None:
         with session_scope(self.sessions) as s:
@@ -174,6 +309,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sip-port", type=int, required=True)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s seat[{args.agent}] %(message)s")
+    from dialer.sip.account import SipSettings
     from dialer.sip.backend import SipBackend
 
     stop = threading.Event()
@@ -187,7 +323,8 @@ def main(argv: list[str] | None = None) -> int:
 
             backend = seat_backend(config, args.agent)
         else:
-            backend = SipBackend(config.sip_host, args.sip_port, config.sip_caller_id)
+            settings = SipSettings.for_seat(config, args.sip_port)
+            backend = SipBackend(config.sip_host, args.sip_port, config.sip_caller_id, settings)
         SeatWorker(config, args.agent, backend).run(stop)
     except (ConfigError, DatabaseUnavailable, TelephonyError) as exc:
         print(f"huifang seat worker: {exc}", file=sys.stderr)

@@ -59,3 +59,15 @@ def test_a_registered_seat_over_tcp_through_a_proxy_with_recording():
 def test_a_bad_sip_setting_is_one_clear_error(env, message):
     with pytest.raises(ConfigError, match=message):
         config(**env)
+
+
+def test_each_seat_gets_its_own_rtp_port_range_after_the_ones_before_it():
+    from dialer.sip.account import SipSettings
+
+    c = config(HUIFANG_SIP_PORT_BASE="5200", HUIFANG_RTP_PORT_BASE="40000")
+    assert SipSettings.for_seat(c, 5200).rtp_port == 40000
+    third = SipSettings.for_seat(c, 5203)
+    assert (third.rtp_port, third.rtp_port_range) == (40060, 20)
+    crowded = config(HUIFANG_RTP_PORT_BASE="65500")
+    with pytest.raises(ConfigError, match="seat 2 has no RTP ports left"):
+        SipSettings.for_seat(crowded, crowded.sip_port_base + 2)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pjsua2 as pj
 
+from storage.config import Config, ConfigError
+
 log = logging.getLogger(__name__)
 
 
@@ -22,6 +24,27 @@ class SipSettings:
     proxy: str | None = None  # outbound proxy every request goes through
     rtp_port: int = 0  # first RTP port of the seat's range (0: pjsua's default)
     rtp_port_range: int = 0  # how many ports from rtp_port the seat may use
+
+    @classmethod
+    def for_seat(cls, config: Config, sip_port: int) -> SipSettings:
+        """Seat N (its SIP port minus the base) gets the RTP ports from
+        rtp_port_base + N * rtp_ports_per_seat, rtp_ports_per_seat of them."""
+        seat = max(sip_port - config.sip_port_base, 0)
+        rtp_port = config.rtp_port_base + seat * config.rtp_ports_per_seat
+        if rtp_port + config.rtp_ports_per_seat > 65536:
+            raise ConfigError(
+                f"seat {seat} has no RTP ports left: lower HUIFANG_RTP_PORT_BASE or "
+                "HUIFANG_RTP_PORTS_PER_SEAT"
+            )
+        return cls(
+            transport=config.sip_transport,
+            registrar=config.sip_registrar,
+            user=config.sip_user,
+            password=config.sip_password,
+            proxy=config.sip_proxy,
+            rtp_port=rtp_port,
+            rtp_port_range=config.rtp_ports_per_seat,
+        )
 
     def uri(self, uri: str) -> str:
         """`uri` with the transport parameter pjsua needs to use a TCP transport."""
@@ -59,12 +82,12 @@ def account_config(
         cfg.idUri = f'"{caller_id}" <sip:{settings.user}@{domain}>'
         cfg.regConfig.registrarUri = settings.uri(settings.registrar)
         cfg.regConfig.retryIntervalSec = 60
-        cfg.sipConfig.authCreds.append(
-            pj.AuthCredInfo("digest", "*", settings.user or "", 0, settings.password or "")
-        )
     else:
         cfg.idUri = f"sip:{caller_id}@{bind_host}"
         cfg.regConfig.registerOnAdd = False
+    if settings.user and settings.password:  # answers the registrar's and calls' challenges
+        cred = pj.AuthCredInfo("digest", "*", settings.user, 0, settings.password)
+        cfg.sipConfig.authCreds.append(cred)
     if settings.proxy:
         proxy = settings.proxy if ";lr" in settings.proxy else f"{settings.proxy};lr"
         cfg.sipConfig.proxies.append(settings.uri(proxy))
