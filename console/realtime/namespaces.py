@@ -24,7 +24,7 @@ from console.realtime.notifier import (
     agent_room,
     notifier,
 )
-from console.services import desk
+from console.services import call_control, desk
 from dialer.events import (
     CALL_TESTS_ROOM,
     DIALERS_ROOM,
@@ -33,6 +33,7 @@ from dialer.events import (
     ROLE_SCHEDULER,
     ROLE_SEAT,
     SEATS_ROOM,
+    ToSeat,
     seat_room,
 )
 from storage.codes import AgentState
@@ -73,6 +74,7 @@ class AgentNamespace(Namespace):
         notifier().agent_state(agent_id, to=request.sid)
         if attempt_id is not None:  # a reload mid-call: show the record and the draft again
             notifier().screen_pop(agent_id, attempt_id, to=request.sid)
+        notifier().control_seat(agent_id, ToSeat.REPORT, {})  # how is the agent's phone?
 
     @_needs(Permission.TAKE_CALLS)
     def on_set_state(self, data=None):
@@ -89,6 +91,25 @@ class AgentNamespace(Namespace):
     def on_hangup(self, data=None):
         notifier().hangup_seat(current_user.id)
         return OK
+
+    @_needs(Permission.TAKE_CALLS)
+    def on_hold(self, data=None):
+        return _control(ToSeat.HOLD, lambda s: {"hold": call_control.hold_request(s, *_me(data))})
+
+    @_needs(Permission.TAKE_CALLS)
+    def on_transfer(self, data=None):
+        return _control(
+            ToSeat.TRANSFER, lambda s: {"extension": call_control.transfer_request(s, *_me(data))}
+        )
+
+    @_needs(Permission.TAKE_CALLS)
+    def on_dtmf(self, data=None):
+        return _control(ToSeat.DTMF, lambda s: {"digits": call_control.dtmf_request(s, *_me(data))})
+
+    @_needs(Permission.TAKE_CALLS)
+    def on_advisors(self, data=None):
+        with transaction() as s:
+            return OK | {"advisors": call_control.advisors(s, current_user.id)}
 
     @_needs(Permission.TAKE_CALLS)
     def on_draft(self, data=None):
@@ -112,6 +133,22 @@ class AgentNamespace(Namespace):
 
 
 _POPPED = (AgentState.ON_CALL, AgentState.WRAP_UP)
+
+
+def _me(data) -> tuple[int, dict]:
+    return current_user.id, data if isinstance(data, dict) else {}
+
+
+def _control(command: ToSeat, check) -> dict:
+    """Check the request in a transaction, then hand it to the agent's seat worker, whose
+    result arrives later as a ``call_control`` event."""
+    try:
+        with transaction() as s:
+            payload = check(s)
+    except DomainError as exc:
+        return ack_error(exc)
+    notifier().control_seat(current_user.id, command, payload)
+    return OK
 
 
 def _after_agent_change(agent_id: int, *, wake: bool) -> None:
@@ -168,6 +205,12 @@ class InternalNamespace(Namespace):
         agent_id = int(data["agent_id"])
         notifier().call_ended(agent_id, int(data["attempt_id"]), data.get("hung_up_by"))
         notifier().agent_changed(agent_id)
+
+    def on_agent_phone(self, data):
+        notifier().agent_phone(int(data["agent_id"]), str(data.get("phone")))
+
+    def on_call_control(self, data):
+        notifier().call_control(int(data["agent_id"]), data)
 
     def on_tasks_planned(self, data):
         notifier().wake_all_seats()

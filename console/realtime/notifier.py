@@ -26,6 +26,8 @@ class ToAgent(StrEnum):
     RINGING = "ringing"
     SCREEN_POP = "screen_pop"
     CALL_ENDED = "call_ended"
+    PHONE = "phone"  # {"phone"}: the agent's own phone (dialer.seat_audio.Phone)
+    CALL_CONTROL = "call_control"  # {"attempt_id", "action", "ok", "detail"}
     ERROR = "error"
 
 
@@ -98,6 +100,18 @@ class Notifier:
 
     def hangup_seat(self, agent_id: int) -> None:
         self._emit(ToSeat.HANGUP, {}, INTERNAL_NS, seat_room(agent_id))
+
+    def control_seat(self, agent_id: int, command: ToSeat, data: dict) -> None:
+        """Hold, transfer, DTMF or a phone report, for the agent's seat worker."""
+        self._emit(command, data, INTERNAL_NS, seat_room(agent_id))
+
+    def agent_phone(self, agent_id: int, phone: str) -> None:
+        self._emit(ToAgent.PHONE, {"phone": phone}, AGENT_NS, agent_room(agent_id))
+
+    def call_control(self, agent_id: int, report: dict) -> None:
+        keys = ("attempt_id", "action", "ok", "detail")
+        data = {key: report.get(key) for key in keys}
+        self._emit(ToAgent.CALL_CONTROL, data, AGENT_NS, agent_room(agent_id))
 
     def carrier_status(self, agent_id: int | None, report: dict) -> None:
         """A carrier's callback to the seat that placed the call (None: a call test)."""
