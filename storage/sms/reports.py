@@ -75,15 +75,17 @@ def apply_report(session: Session, report: Report, now: datetime) -> Applied:
     if row is None:
         return Applied.UNMATCHED
     target = STATUSES.get(report.status)
+    settled = False
     if row.provider_id is None and row.state in (State.SENDING, State.UNKNOWN, State.QUEUED):
         if row.state == State.QUEUED:  # resent by a supervisor meanwhile: leave it alone
             return Applied.STALE
         row.provider, row.provider_id = report.provider, report.provider_id
         row.sent_at = row.sent_at or now
         row.state, row.claim = State.SENT, None
+        settled = True
     if target is None or RANK[target] <= RANK[State(row.state)]:
         row.provider_status = row.provider_status or report.status
-        return Applied.STALE
+        return Applied.APPLIED if settled else Applied.STALE
     row.provider_status, row.error_code = report.status, report.error_code
     if target is State.FAILED:
         _failed(session, row, report, now)

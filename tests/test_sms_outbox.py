@@ -1,0 +1,344 @@
+"""The outbox in the database: who is targeted and who is excluded (consent), the compare-and-set
+transitions, delivery reports applied once and forward only, and replies (opt-out, opt-in,
+RSVP). The sending loop runs against a scripted gateway here; through the Twilio mock in
+test_sms_twilio.py."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from dialer.sms.gateway import Ambiguous, Lookup, NotTaken, OptedOut, Refused, Sent
+from dialer.sms.rate import TokenBucket
+from dialer.sms.sender import OutboxSender, SendPolicy
+from storage import consent
+from storage.db import session_scope
+from storage.models import Phone, SmsCampaign, SmsOutbox, SmsRsvp
+from storage.sms import outbox, replies, reports
+from storage.sms.codes import CampaignState, Intent, Kind, Reason, State
+from storage.sms.outbox import Finding
+from tests import sms_seed
+
+NOW = datetime(2026, 12, 21, 2, 0, tzinfo=UTC)
+
+
+def _states(sessions, campaign_id: int) -> Counter[str]:
+    with session_scope(sessions) as s:
+        rows = s.execute(
+            select(SmsOutbox.state, SmsOutbox.reason).where(SmsOutbox.campaign_id == campaign_id)
+        )
+        return Counter(reason or state for state, reason in rows)
+
+
+class ScriptedGateway:
+    """Answers ``send`` from a script by recipient: an exception to raise, else Sent."""
+
+    name, sender = "fake", "+8651268008001"
+
+    def __init__(self, script=None, lookups=None) -> None:
+        self.script, self.lookups = script or {}, lookups or {}
+        self.sent: list[str] = []
+        self.looked_up: list[str] = []
+
+    def send(self, msg):
+        action = self.script.get(msg.to)
+        if callable(action):
+            action = action()
+        if isinstance(action, Exception):
+            raise action
+        self.sent.append(msg.to)
+        return Sent(f"SM{len(self.sent):032d}", "queued")
+
+    def look_up(self, msg, since):
+        self.looked_up.append(msg.to)
+        return self.lookups.get(msg.to, Lookup(Finding.ABSENT))
+
+
+def _sender(sessions, gateway, rate=1000.0) -> OutboxSender:
+    return OutboxSender(sessions, gateway, TokenBucket(rate), SendPolicy(workers=4, settle_s=0))
+
+
+# ---------- consent and the audience ----------
+
+
+def test_marketing_goes_only_to_customers_who_said_yes_and_never_to_those_who_withdrew(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        consenting = sms_seed.customers(s, shop, 3)
+        silent = sms_seed.customers(s, shop, 2, marketing=False, start=100)
+        withdrawn = sms_seed.customers(s, shop, 1, start=200)
+        consent.record(s, withdrawn[0], consent.Channel.SMS, consent.Purpose.MARKETING, False,
+                       source="sms_reply", at=NOW)  # fmt: skip
+        c = sms_seed.campaign(s, shop, consenting + silent + withdrawn)
+    assert _states(sessions, c.id) == {"queued": 3, "no_consent": 2, "opted_out": 1}
+
+
+def test_service_reminders_go_to_everyone_who_did_not_refuse_them(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        silent = sms_seed.customers(s, shop, 2, marketing=False)
+        refused = sms_seed.customers(s, shop, 1, marketing=False, start=50)
+        consent.record(s, refused[0], consent.Channel.SMS, consent.Purpose.SERVICE, False,
+                       source="console", at=NOW)  # fmt: skip
+        c = sms_seed.campaign(s, shop, silent + refused, kind=Kind.MAINTENANCE,
+                              body="{customer}，您的爱车该保养了。")  # fmt: skip
+    assert _states(sessions, c.id) == {"queued": 2, "opted_out": 1}
+
+
+def test_no_mobile_a_shared_number_and_a_missing_field_are_excluded_with_their_reason(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        ids = sms_seed.customers(s, shop, 4)
+        s.get_one(
+            Phone, s.scalar(select(Phone.id).where(Phone.customer_id == ids[1]))
+        ).e164 = "+8651268001234"  # a landline
+        s.scalars(select(Phone).where(Phone.customer_id == ids[2])).one().e164 = sms_seed.mobile(0)
+        c = sms_seed.campaign(s, shop, ids, body="{customer}，冬至快乐！")
+        plate = sms_seed.campaign(s, shop, ids[3:], body="{plate}冬至快乐")
+    assert _states(sessions, c.id) == {"queued": 2, "no_mobile": 1, "duplicate_phone": 1}
+    assert _states(sessions, plate.id) == {"missing_field": 1}
+
+
+def test_building_again_adds_nobody_twice(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        ids = sms_seed.customers(s, shop, 5)
+        c = sms_seed.campaign(s, shop, ids)
+        from storage.sms.audience import Target, build
+
+        assert build(s, c, [Target(i) for i in ids], sms_seed.TZ) == Counter()
+        assert s.query(SmsOutbox).filter_by(campaign_id=c.id).count() == 5
+
+
+def test_the_message_is_rendered_signed_and_carries_the_opt_out_line(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        ids = sms_seed.customers(s, shop, 2)
+        c = sms_seed.campaign(s, shop, ids)
+        bodies = s.scalars(select(SmsOutbox.body).where(SmsOutbox.campaign_id == c.id)).all()
+    assert bodies == [
+        "【姑苏汽车】张先生，冬至快乐！姑苏汽车祝您阖家安康。回T退订",
+        "【姑苏汽车】王女士，冬至快乐！姑苏汽车祝您阖家安康。回T退订",
+    ]
+
+
+# ---------- sending against a scripted provider ----------
+
+
+def test_each_recipient_is_sent_once_and_recorded_with_the_providers_id(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        c = sms_seed.campaign(s, shop, sms_seed.customers(s, shop, 30))
+        store_id = shop.id
+    gateway = ScriptedGateway()
+    sender = _sender(sessions, gateway)
+    assert sender.run(lambda: [store_id], datetime.now(UTC) + timedelta(seconds=30))["sent"] == 30
+    sender.close()
+    assert sorted(gateway.sent) == sorted(set(gateway.sent)) and len(gateway.sent) == 30
+    with session_scope(sessions) as s:
+        rows = s.scalars(select(SmsOutbox).where(SmsOutbox.campaign_id == c.id)).all()
+        assert {r.state for r in rows} == {State.SENT} and all(r.provider_id for r in rows)
+
+
+def test_a_customer_who_opts_out_after_approval_is_not_sent_the_queued_message(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        ids = sms_seed.customers(s, shop, 3)
+        c = sms_seed.campaign(s, shop, ids)
+        outbox.opt_out(s, ids[0], "sms_reply", "replied TD", NOW)
+        store_id = shop.id
+    gateway = ScriptedGateway()
+    _sender(sessions, gateway).send_batch([store_id])
+    assert sms_seed.mobile(0) not in gateway.sent and len(gateway.sent) == 2
+    assert _states(sessions, c.id) == {"sent": 2, "opted_out": 1}
+
+
+def test_provider_refusals_map_to_failed_opted_out_retried_or_left_for_reconciling(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        ids = sms_seed.customers(s, shop, 4)
+        c = sms_seed.campaign(s, shop, ids)
+        store_id = shop.id
+    gateway = ScriptedGateway({
+        sms_seed.mobile(0): Refused("invalid", 21211, Reason.INVALID_NUMBER),
+        sms_seed.mobile(1): OptedOut("21610", 21610),
+        sms_seed.mobile(2): NotTaken("queue full", 30001, retry_in_s=60),
+        sms_seed.mobile(3): Ambiguous("read timeout"),
+    })  # fmt: skip
+    _sender(sessions, gateway).send_batch([store_id])
+    assert _states(sessions, c.id) == {
+        "invalid_number": 1, "opted_out": 1, "queued": 1, "sending": 1,
+    }  # fmt: skip
+    with session_scope(sessions) as s:
+        said = consent.answers(s, [ids[1]], consent.Channel.SMS, consent.Purpose.MARKETING)
+        assert said == {ids[1]: False}  # 21610 marks the customer opted out
+
+
+def test_a_429_backs_off_and_the_message_goes_later_without_losing_an_attempt(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        c = sms_seed.campaign(s, shop, sms_seed.customers(s, shop, 1))
+        store_id = shop.id
+    answers = iter([NotTaken("429", 20429, retry_in_s=1, rate_limited=True), None])
+    gateway = ScriptedGateway({sms_seed.mobile(0): lambda: next(answers)})
+    sleeps: list[float] = []
+    sender = OutboxSender(
+        sessions,
+        gateway,
+        TokenBucket(100, sleep=lambda d: (sleeps.append(d), time.sleep(d))),
+        SendPolicy(workers=1),
+    )
+    sender.send_batch([store_id])
+    assert sender.bucket.backoffs == 1
+    sender.send_batch([store_id])
+    assert sleeps and sum(sleeps) >= 0.9  # the second try waited out the pause
+    with session_scope(sessions) as s:
+        row = s.scalars(select(SmsOutbox).where(SmsOutbox.campaign_id == c.id)).one()
+        assert (row.state, row.attempts) == (State.SENT, 1)
+
+
+# ---------- after a crash ----------
+
+
+def _left_sending(sessions, n: int):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        c = sms_seed.campaign(s, shop, sms_seed.customers(s, shop, n))
+        before = datetime.now(UTC) - timedelta(minutes=5)  # a run that died 5 minutes ago
+        claimed = outbox.claim(s, "dead-run", n, before, [shop.id])
+    return c, claimed
+
+
+def test_after_a_crash_a_message_the_provider_has_is_marked_sent_and_never_resent(sessions):
+    c, claimed = _left_sending(sessions, 3)
+    gateway = ScriptedGateway(lookups={
+        sms_seed.mobile(0): Lookup(Finding.FOUND, "SM" + "a" * 32, "delivered"),
+        sms_seed.mobile(1): Lookup(Finding.CANNOT_TELL),
+    })  # fmt: skip
+    sender = _sender(sessions, gateway)
+    settled = sender.reconcile()
+    assert settled == {"sent": 1, "queued": 1, "unknown": 1}
+    sender.send_batch([claimed[0].store_id])
+    assert gateway.sent == [sms_seed.mobile(2)]  # only the one the provider surely lacks
+    assert _states(sessions, c.id) == {"sent": 2, "unknown": 1}
+
+
+def test_a_lookup_that_keeps_failing_leaves_the_row_unknown_for_a_supervisor(sessions):
+    c, claimed = _left_sending(sessions, 1)
+    gateway = ScriptedGateway(lookups={sms_seed.mobile(0): Lookup(Finding.UNREACHABLE)})
+    for _ in range(outbox.MAX_LOOKUPS):
+        with session_scope(sessions) as s:
+            outbox.reconciled(s, claimed[0].id, Finding.UNREACHABLE, NOW, "fake")
+    assert _states(sessions, c.id) == {"unknown": 1} and gateway.sent == []
+    with session_scope(sessions) as s:
+        assert outbox.resolve_unknown(s, claimed[0].id, resend=True, user_id=None, now=NOW)
+        assert not outbox.resolve_unknown(s, claimed[0].id, resend=True, user_id=None, now=NOW)
+    assert _states(sessions, c.id) == {"queued": 1}
+
+
+def test_a_row_another_run_is_sending_right_now_is_not_looked_up_yet(sessions):
+    _, claimed = _left_sending(sessions, 1)
+    gateway = ScriptedGateway()
+    sender = OutboxSender(sessions, gateway, TokenBucket(100), SendPolicy(settle_s=10**9))
+    assert sender.reconcile() == Counter() and gateway.looked_up == []
+
+
+# ---------- delivery reports ----------
+
+
+def _sent(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        c = sms_seed.campaign(s, shop, sms_seed.customers(s, shop, 1))
+        row = outbox.claim(s, "run", 1, NOW, [shop.id])[0]
+        outbox.apply(
+            s, "twilio", [outbox.Result(row.id, outbox.Outcome.SENT, "SM1", "queued")], NOW
+        )
+    return c, row.id
+
+
+def _report(sessions, status, code=None, sid="SM1", outbox_id=None):
+    with session_scope(sessions) as s:
+        report = reports.Report("twilio", sid, status, code, outbox_id)
+        return reports.apply_report(s, report, NOW)
+
+
+def test_a_delivery_report_is_applied_once_and_forward_only(sessions):
+    c, _ = _sent(sessions)
+    assert _report(sessions, "delivered") is reports.Applied.APPLIED
+    assert _report(sessions, "delivered") is reports.Applied.REPEATED
+    assert _report(sessions, "sent") is reports.Applied.STALE  # late, out of order
+    assert _states(sessions, c.id) == {"delivered": 1}
+    assert _report(sessions, "delivered", sid="SM-not-ours") is reports.Applied.UNMATCHED
+
+
+def test_undelivered_21610_opts_the_customer_out(sessions):
+    c, _ = _sent(sessions)
+    _report(sessions, "undelivered", 21610)
+    assert _states(sessions, c.id) == {"opted_out": 1}
+
+
+def test_a_report_naming_a_row_a_crash_left_sending_settles_it(sessions):
+    c, claimed = _left_sending(sessions, 1)
+    assert _report(sessions, "sent", sid="SM9", outbox_id=claimed[0].id) is reports.Applied.APPLIED
+    with session_scope(sessions) as s:
+        row = s.get_one(SmsOutbox, claimed[0].id)
+        assert (row.state, row.provider_id) == (State.SENT, "SM9")
+
+
+# ---------- replies ----------
+
+
+def _reply(sessions, body, sid="SMin1", phone=None):
+    with session_scope(sessions) as s:
+        msg = replies.Inbound("twilio", sid, phone or sms_seed.mobile(0), "+8651268008001", body)
+        return replies.receive(s, msg, NOW + timedelta(minutes=5))
+
+
+@pytest.mark.parametrize("word", ["STOP", "退订", "TD", "T", "R", "unsubscribe"])
+def test_an_opt_out_reply_withdraws_marketing_consent_at_once_and_is_acknowledged(sessions, word):
+    c, _ = _sent(sessions)
+    received = _reply(sessions, f" {word}。")
+    assert received.intent is Intent.OPT_OUT and "START" in received.acknowledgement
+    with session_scope(sessions) as s:
+        customer_id = s.scalar(select(SmsOutbox.customer_id).where(SmsOutbox.campaign_id == c.id))
+        assert (
+            consent.allows(s, customer_id, consent.Channel.SMS, consent.Purpose.MARKETING) is False
+        )
+    assert _reply(sessions, "START", sid="SMin2").intent is Intent.OPT_IN
+    with session_scope(sessions) as s:
+        assert consent.allows(s, customer_id, consent.Channel.SMS, consent.Purpose.MARKETING)
+
+
+def test_the_same_reply_delivered_twice_is_kept_once_and_acknowledged_once(sessions):
+    _sent(sessions)
+    assert _reply(sessions, "TD").acknowledgement
+    again = _reply(sessions, "TD")
+    assert again.repeated and again.acknowledgement is None
+
+
+def test_an_rsvp_code_answers_the_event_notice_the_number_got_last(sessions):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        c = sms_seed.campaign(s, shop, sms_seed.customers(s, shop, 1), kind=Kind.EVENT,
+                              body="{customer}，车主讲堂周六开讲。", rsvp=True)  # fmt: skip
+        row = outbox.claim(s, "run", 1, NOW, [shop.id])[0]
+        outbox.apply(s, "twilio", [outbox.Result(row.id, outbox.Outcome.SENT, "SM1")], NOW)
+        assert s.get_one(SmsOutbox, row.id).body.endswith("回复1报名，回复2不参加，回T退订")
+    assert _reply(sessions, "1").intent is Intent.RSVP_YES
+    assert _reply(sessions, "2", sid="SMin2").intent is Intent.RSVP_NO
+    with session_scope(sessions) as s:
+        assert s.scalars(select(SmsRsvp.coming).where(SmsRsvp.campaign_id == c.id)).all() == [False]
+
+
+def test_a_campaign_with_nothing_left_to_send_is_done(sessions):
+    from storage.sms import campaigns
+
+    c, _ = _sent(sessions)
+    with session_scope(sessions) as s:
+        assert campaigns.finish_done(s, NOW) == [c.id]
+        assert s.get_one(SmsCampaign, c.id).state == CampaignState.DONE
