@@ -69,6 +69,7 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     from console.errors import register_error_handlers
     from console.imports.views import bp as imports_bp
     from console.realtime.namespaces import register_namespaces
+    from console.recordings.views import bp as recordings_bp
     from console.settings.views import bp as settings_bp
     from console.supervisor.views import bp as supervisor_bp
     from console.twilio.views import bp as twilio_bp
@@ -81,5 +82,6 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(imports_bp)
     app.register_blueprint(calendar_bp)
     app.register_blueprint(twilio_bp)
+    app.register_blueprint(recordings_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)

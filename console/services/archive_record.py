@@ -189,6 +189,8 @@ def _calls(session: Session, access: Access, customer_id: int, tz: ZoneInfo) -> 
             "satisfaction": o.satisfaction if o and o.final else None,
             "complaint": (o.complaint_text or "") if o else "",
             "notes": (o.notes or "") if o else "",
+            "attempt_id": a.id,
+            "recorded": bool(a.recording_path),
         }
         for a, o, agent in rows
     ]

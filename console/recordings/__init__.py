@@ -1,0 +1,1 @@
+"""Call recordings: supervisors listen to a recorded call (HUIFANG_RECORDING=on)."""
