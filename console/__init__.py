@@ -68,8 +68,12 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     from console.calendar.views import bp as calendar_bp
     from console.errors import register_error_handlers
     from console.imports.views import bp as imports_bp
+    from console.notices.views import bp as notices_bp
     from console.realtime.namespaces import register_namespaces
+    from console.realtime.notices import NoticesNamespace
+    from console.realtime.notifier import NOTICES_NS
     from console.recordings.views import bp as recordings_bp
+    from console.scripts.views import bp as scripts_bp
     from console.settings.views import bp as settings_bp
     from console.supervisor.views import bp as supervisor_bp
     from console.twilio.views import bp as twilio_bp
@@ -81,7 +85,10 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(settings_bp)
     app.register_blueprint(imports_bp)
     app.register_blueprint(calendar_bp)
+    app.register_blueprint(scripts_bp)
+    app.register_blueprint(notices_bp)
     app.register_blueprint(twilio_bp)
     app.register_blueprint(recordings_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)
+    socketio.on_namespace(NoticesNamespace(NOTICES_NS))

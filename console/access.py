@@ -22,6 +22,8 @@ class Permission(StrEnum):
     VIEW_AUDIT = "view_audit"
     EDIT_SETTINGS = "edit_settings"  # see and change the stores' follow-up settings
     EDIT_CALENDAR = "edit_calendar"  # the statutory calendar's overrides, for every store
+    EDIT_SCRIPTS = "edit_scripts"  # the stores' call scripts: a new version per edit
+    READ_NOTICES = "read_notices"  # one's own notices (e.g. a complaint case handed over)
 
 
 P = Permission
@@ -29,13 +31,19 @@ MANAGERS = {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE,
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.AGENT: frozenset({P.TAKE_CALLS}),
     Role.REPRESENTATIVE: frozenset({P.VIEW_ARCHIVE, P.EDIT_ARCHIVE}),
-    Role.CENTRE_HEAD: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS, P.EDIT_CALENDAR}),
+    Role.CENTRE_HEAD: frozenset(
+        MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS, P.EDIT_CALENDAR, P.EDIT_SCRIPTS}
+    ),
     Role.SERVICE_ADVISOR: frozenset(),
     Role.RECEPTION_SUPERVISOR: frozenset(),
     Role.SERVICE_MANAGER: frozenset({P.VIEW_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT}),
     Role.GENERAL_MANAGER: frozenset(MANAGERS),
-    Role.ADMIN: frozenset(MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS, P.EDIT_CALENDAR}),
+    Role.ADMIN: frozenset(
+        MANAGERS | {P.IMPORT_ARCHIVE, P.EDIT_SETTINGS, P.EDIT_CALENDAR, P.EDIT_SCRIPTS}
+    ),
 }
+# Anyone may be told something in the console (a case handed to their role): all read notices.
+GRANTS = {role: granted | {P.READ_NOTICES} for role, granted in GRANTS.items()}
 
 
 def permissions_of(roles: frozenset[str] | set[str]) -> frozenset[Permission]:

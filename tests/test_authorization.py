@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from console import create_app
 from console.access import GRANTS, Permission
-from console.realtime.notifier import AGENT_NS, INTERNAL_NS, SUPERVISOR_NS
+from console.realtime.notifier import AGENT_NS, INTERNAL_NS, NOTICES_NS, SUPERVISOR_NS
 from storage.codes import Role
 from storage.config import load_config
 from storage.db import make_engine, make_session_factory, session_scope
@@ -72,6 +72,8 @@ KEY_SCREENS = {  # issue 3, "Access": who may open each key screen
     "archive.export": {Role.CENTRE_HEAD, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
     "archive.audit": {Role.CENTRE_HEAD, Role.SERVICE_MANAGER, Role.GENERAL_MANAGER, Role.ADMIN},
     "archive.edit": {Role.REPRESENTATIVE, Role.CENTRE_HEAD, Role.GENERAL_MANAGER, Role.ADMIN},
+    "scripts.edit": {Role.CENTRE_HEAD, Role.ADMIN},  # issue 6: centre heads edit scripts
+    "notices.index": set(Role),
     "archive.search": {
         Role.AGENT,  # the customers of their own recent calls, numbers masked
         Role.REPRESENTATIVE,
@@ -84,10 +86,15 @@ KEY_SCREENS = {  # issue 3, "Access": who may open each key screen
 SOCKET_ROLES = {  # who may open each browser namespace
     AGENT_NS: {Role.AGENT},
     SUPERVISOR_NS: {Role.CENTRE_HEAD, Role.GENERAL_MANAGER, Role.ADMIN},
+    NOTICES_NS: set(Role),  # anyone signed in may be handed a case
 }
 # Query strings some routes need to answer 200 (without them a 400: let in all the same).
 QUERIES = {"archive.export": {"q": "张", "format": "csv"}}
-NAMESPACE_PERMISSION = {AGENT_NS: Permission.TAKE_CALLS, SUPERVISOR_NS: Permission.WATCH_WALLBOARD}
+NAMESPACE_PERMISSION = {
+    AGENT_NS: Permission.TAKE_CALLS,
+    SUPERVISOR_NS: Permission.WATCH_WALLBOARD,
+    NOTICES_NS: Permission.READ_NOTICES,
+}
 
 
 # ---------- what is registered ----------

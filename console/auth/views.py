@@ -28,6 +28,8 @@ def home():
         return redirect(url_for("auth.login"))
     if current_user.is_agent:
         return redirect(url_for("agent.console"))
+    if not current_user.is_supervisor and not can(Permission.VIEW_ARCHIVE):
+        return redirect(url_for("notices.index"))  # e.g. a service advisor: cases handed over
     if current_user.is_supervisor or not can(Permission.VIEW_ARCHIVE):
         return redirect(url_for("supervisor.wallboard"))
     return redirect(url_for("archive.search"))

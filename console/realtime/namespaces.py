@@ -129,6 +129,7 @@ class AgentNamespace(Namespace):
         except DomainError as exc:
             return ack_error(exc)
         _after_agent_change(current_user.id, wake=ready)
+        notifier().outcome_recorded(current_user.id, status.attempt_id)  # cases it opened
         return OK | {"outcome_id": status.id}
 
 

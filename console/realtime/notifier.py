@@ -11,6 +11,7 @@ from flask_socketio import SocketIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.services.notices import cases_opened
 from console.services.screen_pop import ringing_payload, screen_pop
 from console.services.stats import live_stats
 from dialer.events import CALL_TESTS_ROOM, DIALERS_ROOM, SEATS_ROOM, ToDialer, ToSeat, seat_room
@@ -18,6 +19,7 @@ from storage.db import session_scope
 from storage.models import AgentStatus, CallAttempt, User
 
 AGENT_NS, SUPERVISOR_NS, INTERNAL_NS = "/agent", "/supervisor", "/internal"
+NOTICES_NS = "/notices"  # any signed-in user: their own notices, live
 SUPERVISORS_ROOM = "supervisors"
 
 
@@ -26,6 +28,7 @@ class ToAgent(StrEnum):
     RINGING = "ringing"
     SCREEN_POP = "screen_pop"
     CALL_ENDED = "call_ended"
+    CASE_OPENED = "case_opened"  # the complaint just recorded opened a case
     PHONE = "phone"  # {"phone"}: the agent's own phone (dialer.seat_audio.Phone)
     CALL_CONTROL = "call_control"  # {"attempt_id", "action", "ok", "detail"}
     ERROR = "error"
@@ -35,8 +38,16 @@ class ToSupervisor(StrEnum):
     STATS = "stats"
 
 
+class ToUser(StrEnum):
+    NOTICE = "notice"
+
+
 def agent_room(agent_id: int) -> str:
     return f"agent:{agent_id}"
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
 
 
 class Notifier:
@@ -90,6 +101,17 @@ class Notifier:
     def agent_changed(self, agent_id: int) -> None:
         self.agent_state(agent_id)
         self.stats()
+
+    def outcome_recorded(self, agent_id: int, attempt_id: int) -> None:
+        """After a wrap-up: the cases it opened, to the agent, and their notices, to each
+        recipient online."""
+        with session_scope(self.sessions) as s:
+            locale = s.get_one(User, agent_id).locale
+            opened, notices = cases_opened(s, attempt_id, locale)
+        for case in opened:
+            self._emit(ToAgent.CASE_OPENED, case, AGENT_NS, agent_room(agent_id))
+        for notice in notices:
+            self._emit(ToUser.NOTICE, notice, NOTICES_NS, user_room(notice["user_id"]))
 
     # -- processes ------------------------------------------------------------------------
     def wake_seat(self, agent_id: int) -> None:

@@ -59,7 +59,15 @@ def open_from_call(
         "verbatim": case.verbatim[:EXCERPT],
         "opened_at": now.isoformat(),
     }
-    notices.notify_role(session, task.store_id, role, NoticeKind.CASE_OPENED, payload, now)
+    notices.notify_role(
+        session,
+        task.store_id,
+        role,
+        NoticeKind.CASE_OPENED,
+        payload,
+        now,
+        notices.case_ref(case.id),
+    )
     return case
 
 
@@ -78,7 +86,3 @@ def _subject(session: Session, task: CallTask) -> tuple[Vehicle | None, RepairOr
                 return ro.vehicle or item.vehicle, ro
     vehicle = next((i.vehicle for i in task.items if i.vehicle is not None), None)
     return vehicle, None
-
-
-def opened_by_attempt(session: Session, attempt_id: int) -> list[Case]:
-    return list(session.scalars(select(Case).where(Case.attempt_id == attempt_id)))

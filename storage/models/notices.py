@@ -17,6 +17,7 @@ class Notice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(32))  # storage.codes.NoticeKind
+    ref: Mapped[str | None] = mapped_column(String(64), index=True)  # what it is about: case:12
     payload: Mapped[dict] = mapped_column(JSON, default=dict)  # codes and ids, no sentences
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]

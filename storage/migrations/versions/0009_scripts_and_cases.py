@@ -61,6 +61,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("ref", sa.String(length=64), nullable=True),
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.Column("read_at", UTC_DATETIME, nullable=True),
@@ -68,6 +69,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notice")),
     )
     op.create_index("ix_notice_user_read", "notice", ["user_id", "read_at"], unique=False)
+    op.create_index(op.f("ix_notice_ref"), "notice", ["ref"])
     op.create_table(
         "complaint_case",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -135,6 +137,7 @@ def downgrade() -> None:
     for column in ("attempt_id", "customer_id", "repair_order_id"):
         op.drop_index(op.f(f"ix_complaint_case_{column}"), table_name="complaint_case")
     op.drop_table("complaint_case")
+    op.drop_index(op.f("ix_notice_ref"), table_name="notice")
     op.drop_index("ix_notice_user_read", table_name="notice")
     op.drop_table("notice")
     op.drop_table("script_version")
