@@ -6,6 +6,7 @@ stores sharing the sender); settle what a crash left ``sending`` first. Each run
 from __future__ import annotations
 
 import logging
+import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -82,7 +83,66 @@ def sms_send_job() -> dict[str, int]:
     try:
         done = send_due(make_session_factory(engine), gateway)
     finally:
+        gateway.close()
         engine.dispose()
     if done:
         log.info("SMS: %s", dict(done))
     return dict(done)
+
+
+def pending(sessions: sessionmaker[Session]) -> int:
+    """Messages of sending campaigns still queued or in flight."""
+    from sqlalchemy import func
+
+    from storage.models import SmsCampaign, SmsOutbox
+    from storage.sms.codes import CampaignState, State
+
+    with session_scope(sessions) as s:
+        return (
+            s.scalar(
+                select(func.count())
+                .select_from(SmsOutbox)
+                .join(SmsCampaign, SmsCampaign.id == SmsOutbox.campaign_id)
+                .where(
+                    SmsCampaign.state.in_((CampaignState.APPROVED, CampaignState.SENDING)),
+                    SmsOutbox.state.in_((State.QUEUED, State.SENDING)),
+                )
+            )
+            or 0
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m schedulers.sms [--until-done] [--settle-s S]``: what the job does, from a
+    shell (an operator draining a campaign now; the benchmark and the crash tests)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m schedulers.sms")
+    parser.add_argument("--until-done", action="store_true", help="run until nothing is left")
+    parser.add_argument("--settle-s", type=float, default=DEFAULT_POLICY.settle_s)
+    parser.add_argument("--workers", type=int, default=DEFAULT_POLICY.workers)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    config = load_config()
+    gateway = gateway_for(config)
+    if gateway is None:
+        print("HUIFANG_SMS is off: nothing to send with", flush=True)
+        return 2
+    policy = SendPolicy(workers=args.workers, settle_s=args.settle_s)
+    engine = make_engine(config.database_url)
+    sessions = make_session_factory(engine)
+    try:
+        while True:
+            done = send_due(sessions, gateway, policy=policy)
+            print(f"sms: {dict(done)}", flush=True)
+            if not args.until_done or not pending(sessions):
+                return 0
+            if not done:  # what is left waits for its time or its window
+                time.sleep(1.0)
+    finally:
+        gateway.close()
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

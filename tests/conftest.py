@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from tests.callcentre import call_centre  # noqa: F401  (fixture for the SIP tests)
+from tests.sms_mock import sms_mock, sms_prism  # noqa: F401  (fixtures for the SMS tests)
 
 PG_ADMIN_URL = os.environ.get("HUIFANG_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 

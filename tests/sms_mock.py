@@ -10,7 +10,7 @@ from __future__ import annotations
 import subprocess
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 import requests
@@ -77,6 +77,7 @@ def sms_prism(tmp_path_factory) -> Iterator[str]:
 @dataclass
 class SmsMock:
     proxy: sms_proxy.ProxyServer
+    gateways: list[TwilioSms] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -87,15 +88,21 @@ class SmsMock:
         return self.proxy.record
 
     def gateway(self, public_base: str = PUBLIC_BASE) -> TwilioSms:
-        return TwilioSms(sms_settings(self.url, public_base))
+        """Our Twilio adapter pointed at the proxy (closed when the test ends)."""
+        gateway = TwilioSms(sms_settings(self.url, public_base))
+        self.gateways.append(gateway)
+        return gateway
 
 
 @pytest.fixture
 def sms_mock(sms_prism) -> Iterator[SmsMock]:
     """A fresh recording proxy in front of the session's Prism."""
     proxy = sms_proxy.start(sms_prism)
+    mock = SmsMock(proxy)
     try:
-        yield SmsMock(proxy)
+        yield mock
     finally:
+        for gateway in mock.gateways:
+            gateway.close()
         proxy.shutdown()
         proxy.server_close()

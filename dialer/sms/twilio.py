@@ -71,15 +71,30 @@ class TwilioSms:
             lambda: HuifangHttpClient(settings.api_url, timeout=HTTP_TIMEOUT_S)
         )
         self._local = threading.local()  # one client (one HTTP session) per sending thread
+        self._http: list = []  # every thread's HTTP client, closed by ``close``
+        self._http_lock = threading.Lock()
         self._validator = RequestValidator(settings.auth_token)
 
     def _client(self) -> Client:
         client = getattr(self._local, "client", None)
         if client is None:
             s = self.settings
-            client = Client(s.account_sid, s.auth_token, http_client=self._factory())
+            http = self._factory()
+            with self._http_lock:
+                self._http.append(http)
+            client = Client(s.account_sid, s.auth_token, http_client=http)
             self._local.client = client
         return client
+
+    def close(self) -> None:
+        """Close every thread's connections (the gateway may still be used: they reopen)."""
+        with self._http_lock:
+            clients, self._http = self._http, []
+        for http in clients:
+            session = getattr(http, "session", None)
+            if session is not None:
+                session.close()
+        self._local = threading.local()
 
     # ---------- sending ----------
 

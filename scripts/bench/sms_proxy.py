@@ -118,10 +118,6 @@ class Record:
             self.recent.clear()
 
 
-class _Upstream(threading.local):
-    conn: http.client.HTTPConnection | None = None
-
-
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server: ProxyServer
@@ -144,23 +140,28 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    upstream: http.client.HTTPConnection | None = None  # one per client connection
+
+    def finish(self) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
+        super().finish()
+
     def _forward(self, body: bytes) -> tuple[int, bytes]:
-        up = self.server.upstream
+        server = self.server
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
         for attempt in (1, 2):
-            if up.conn is None:
-                up.conn = http.client.HTTPConnection(
-                    self.server.upstream_host, self.server.upstream_port, timeout=30
+            if self.upstream is None:
+                self.upstream = http.client.HTTPConnection(
+                    server.upstream_host, server.upstream_port, timeout=30
                 )
-            headers = {
-                k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")
-            }
             try:
-                up.conn.request(self.command, self.path, body=body or None, headers=headers)
-                reply = up.conn.getresponse()
+                self.upstream.request(self.command, self.path, body=body or None, headers=headers)
+                reply = self.upstream.getresponse()
                 return reply.status, reply.read()
             except (OSError, http.client.HTTPException):
-                up.conn.close()
-                up.conn = None
+                self.upstream.close()
+                self.upstream = None
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
@@ -273,13 +274,19 @@ class ProxyServer(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", port), Handler)
         up = urlsplit(upstream)
         self.upstream_host, self.upstream_port = up.hostname or "127.0.0.1", up.port or 80
-        self.upstream = _Upstream()
         self.record = record or Record()
         self.ids = count(1)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def handle_error(self, request, client_address) -> None:
+        """A client that died mid-request (the sender killed on purpose) is no error."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def start(upstream: str, port: int = 0, record: Record | None = None) -> ProxyServer:
