@@ -25,17 +25,20 @@ MU_LAW = [mu_law_decode(b) for b in range(256)]
 
 
 def tone_share(samples: list[int], hz: float, rate: int) -> float:
-    """The share of the samples' power at `hz` (Goertzel): about 1.0 for a pure tone at hz,
-    0.0 for silence or other sounds."""
-    if len(samples) < rate // 10:
-        return 0.0
+    """The share of the samples' power at `hz`, by Goertzel over 100 ms blocks (so that a
+    pause or a phase jump between blocks costs nothing): about 1.0 for a tone at hz, 0.0 for
+    silence or other sounds."""
+    block = rate // 10
     coeff = 2 * math.cos(2 * math.pi * hz / rate)
-    s1 = s2 = 0.0
-    for x in samples:
-        s1, s2 = x + coeff * s1 - s2, s1
-    power = s1 * s1 + s2 * s2 - coeff * s1 * s2
-    energy = sum(x * x for x in samples)
-    return power / (energy * len(samples) / 2) if energy else 0.0
+    at_hz = total = 0.0
+    for start in range(0, len(samples) - block + 1, block):
+        s1 = s2 = 0.0
+        chunk = samples[start : start + block]
+        for x in chunk:
+            s1, s2 = x + coeff * s1 - s2, s1
+        at_hz += s1 * s1 + s2 * s2 - coeff * s1 * s2
+        total += sum(x * x for x in chunk) * block / 2
+    return at_hz / total if total else 0.0
 
 
 class RtpTap:
