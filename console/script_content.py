@@ -55,7 +55,7 @@ MAX_TEXT = 1000
 MAX_QUESTIONS = 30
 KEY = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-BLANK = "……"  # a field the archive does not know: the agent asks or skips it
+BLANK = "＿＿"  # a field the archive does not know: the agent asks or skips it
 
 
 def check_content(raw: Mapping) -> dict:
