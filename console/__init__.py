@@ -75,6 +75,10 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     from console.recordings.views import bp as recordings_bp
     from console.scripts.views import bp as scripts_bp
     from console.settings.views import bp as settings_bp
+    from console.sms.campaigns_views import bp as sms_campaigns_bp
+    from console.sms.hooks import bp as sms_hooks_bp
+    from console.sms.templates_views import bp as sms_templates_bp
+    from console.sms.unknown_views import bp as sms_unknown_bp
     from console.supervisor.views import bp as supervisor_bp
     from console.twilio.views import bp as twilio_bp
 
@@ -89,6 +93,8 @@ def _register(app: Flask, socketio: SocketIO) -> None:
     app.register_blueprint(notices_bp)
     app.register_blueprint(twilio_bp)
     app.register_blueprint(recordings_bp)
+    for sms_bp in (sms_templates_bp, sms_campaigns_bp, sms_unknown_bp, sms_hooks_bp):
+        app.register_blueprint(sms_bp)
     register_error_handlers(app)
     register_namespaces(app, socketio)
     socketio.on_namespace(NoticesNamespace(NOTICES_NS))

@@ -24,6 +24,8 @@ class Permission(StrEnum):
     EDIT_CALENDAR = "edit_calendar"  # the statutory calendar's overrides, for every store
     EDIT_SCRIPTS = "edit_scripts"  # the stores' call scripts: a new version per edit
     READ_NOTICES = "read_notices"  # one's own notices (e.g. a complaint case handed over)
+    SEND_SMS = "send_sms"  # SMS templates and campaign drafts
+    APPROVE_CAMPAIGN = "approve_campaign"  # approve or cancel SMS campaigns; unknown messages
 
 
 P = Permission
@@ -44,6 +46,14 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 # Anyone may be told something in the console (a case handed to their role): all read notices.
 GRANTS = {role: granted | {P.READ_NOTICES} for role, granted in GRANTS.items()}
+# Bulk SMS (issue 7): representatives and centre heads write them; a supervisor approves.
+SMS_GRANTS = {
+    Role.REPRESENTATIVE: {P.SEND_SMS},
+    Role.CENTRE_HEAD: {P.SEND_SMS, P.APPROVE_CAMPAIGN},
+    Role.GENERAL_MANAGER: {P.APPROVE_CAMPAIGN},
+    Role.ADMIN: {P.APPROVE_CAMPAIGN},
+}
+GRANTS = {role: granted | SMS_GRANTS.get(role, set()) for role, granted in GRANTS.items()}
 
 
 def permissions_of(roles: frozenset[str] | set[str]) -> frozenset[Permission]:

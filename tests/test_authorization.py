@@ -66,6 +66,7 @@ PUBLIC = {"static", "auth.login", "auth.logout", "auth.home"}  # sign-in pages, 
 # Twilio's webhooks carry no session: each request must be signed by Twilio (403 otherwise,
 # tests/test_twilio_webhooks.py), which their views declare with ``signed_by_carrier``.
 SIGNED_BY_CARRIER = {"twilio.voice_answer", "twilio.voice_status"}
+SIGNED_BY_CARRIER |= {"sms_hooks.status", "sms_hooks.inbound"}  # issue 7: the SMS provider's
 KEY_SCREENS = {  # issue 3, "Access": who may open each key screen
     "agent.console": {Role.AGENT},
     "supervisor.wallboard": {Role.CENTRE_HEAD, Role.GENERAL_MANAGER, Role.ADMIN},

@@ -1,0 +1,254 @@
+"""The SMS screens and webhooks through the web tier: templates with the live preview and part
+counter, a campaign from an uploaded list (rejected lines kept with their numbers), approval by
+a centre head, the report and its export, the unknown list; delivery reports and replies
+signed by Twilio (403 otherwise), applied once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from console import create_app
+from storage import consent
+from storage.config import load_config
+from storage.db import make_engine, make_session_factory, session_scope
+from storage.migrate import upgrade
+from storage.models import SmsCampaign, SmsOutbox, StoreSetting
+from storage.sms import outbox
+from storage.sms.codes import State
+from tests import archive_seed, personas, sms_seed
+from tests.sms_mock import PUBLIC_BASE, sms_env
+from tests.twilio_mock import signature
+
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:Passing SelectField choices:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore:The Result.tuples:DeprecationWarning"),
+]
+
+
+@pytest.fixture
+def site(tmp_path):
+    url = f"sqlite:///{tmp_path / 'huifang.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(make_session_factory(engine)) as s:
+        archive = archive_seed.seed(s)
+        s.add(StoreSetting(store_id=archive.store, key="sms.send_window", value="00:00-23:59"))
+    engine.dispose()
+    env = {
+        "HUIFANG_INSTANCE": str(tmp_path / "instance"), "HUIFANG_DATABASE_URL": url,
+        "HUIFANG_SECRET_KEY": "k", "HUIFANG_INTERNAL_TOKEN": "t", "HUIFANG_TESTING": "1",
+    } | sms_env("http://127.0.0.1:9")  # fmt: skip
+    app = create_app(load_config(env))
+    yield app, archive
+    app.extensions["huifang.sessions"].kw["bind"].dispose()
+
+
+def _token(http) -> str:
+    page = http.get("/login").get_data(as_text=True)
+    return re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+
+
+def _client(app, username: str):
+    http = app.test_client()
+    form = {"username": username, "password": personas.PASSWORD, "csrf_token": _token(http)}
+    assert http.post("/login", data=form).status_code == 302
+    return http
+
+
+def _sessions(app):
+    return app.extensions["huifang.sessions"]
+
+
+def test_a_representative_writes_a_template_and_the_preview_counts_its_parts(site):
+    app, archive = site
+    rep = _client(app, "rep")
+    token = _token(rep)
+    preview = rep.post("/sms/templates/preview", data={
+        "csrf_token": token, "body": "{customer}，冬至快乐！", "kind": "holiday",
+        "language": "zh_Hans",
+    }).get_json()  # fmt: skip
+    assert preview["text"] == "【姑苏汽车服务中心】张先生，冬至快乐！回T退订"
+    assert preview["count"] == {
+        "encoding": "UCS-2",
+        "units": 23,
+        "parts": 1,
+        "per_part": 70,
+        "left": 47,
+    }
+    bad = rep.post(
+        "/sms/templates/preview", data={"csrf_token": token, "body": "{nick}", "kind": "holiday"}
+    )
+    assert bad.get_json()["ok"] is False and "{nick}" in bad.get_json()["error"]
+    saved = rep.post("/sms/templates/", data={
+        "csrf_token": token, "name": "冬至问候", "kind": "holiday", "occasion": "new_year",
+        "body_zh": "{customer}，冬至快乐！", "active": "1",
+    })  # fmt: skip
+    assert saved.status_code == 302
+    page = rep.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "冬至问候" in page and "v1" in page
+    bad_body = {"csrf_token": token, "name": "x", "kind": "holiday", "occasion": "new_year",
+                "body_zh": "{oops}"}  # fmt: skip
+    refused = rep.post("/sms/templates/", data=bad_body)
+    assert refused.status_code == 400 and "oops" in refused.get_data(as_text=True)
+
+
+def _template(app, store_id: int) -> int:
+    from storage.models import SmsTemplate
+
+    with session_scope(_sessions(app)) as s:
+        t = SmsTemplate(store_id=store_id, name="冬至", kind="holiday", occasion="new_year",
+                        purpose="marketing", body_zh="{customer}，冬至快乐！")  # fmt: skip
+        s.add(t)
+        s.flush()
+        return t.id
+
+
+def test_a_campaign_from_an_uploaded_list_is_approved_reported_and_exported(site):
+    app, archive = site
+    template_id = _template(app, archive.store)
+    with session_scope(_sessions(app)) as s:
+        consent.record(s, archive.zhang_wei, consent.Channel.SMS, consent.Purpose.MARKETING, True,
+                       source="delivery", at=datetime.now(UTC))  # fmt: skip
+    rep = _client(app, "rep")
+    listing = "13800138000\n\nnot a number\n13800138000\n13700000001\n".encode("gbk")
+    created = rep.post("/sms/campaigns/", data={
+        "csrf_token": _token(rep), "template_id": str(template_id), "audience": "upload",
+        "file": (io.BytesIO(listing), "名单.csv"),
+    }, content_type="multipart/form-data")  # fmt: skip
+    assert created.status_code == 302, created.get_data(as_text=True)
+    page = rep.get(created.headers["Location"]).get_data(as_text=True)
+    assert "【姑苏汽车服务中心】张先生，冬至快乐！回T退订" in page
+    rejects = re.findall(r"<tr><td>(\d+)</td>", page)
+    assert rejects == ["3", "4", "5"]  # bad number, repeated, not a customer
+    campaign_id = int(created.headers["Location"].rsplit("/", 1)[1])
+    assert (
+        rep.post(
+            f"/sms/campaigns/{campaign_id}/approve", data={"csrf_token": _token(rep)}
+        ).status_code
+        == 403
+    )
+    boss = _client(app, "boss")
+    assert (
+        boss.post(
+            f"/sms/campaigns/{campaign_id}/approve", data={"csrf_token": _token(boss)}
+        ).status_code
+        == 302
+    )
+    with session_scope(_sessions(app)) as s:
+        rows = s.scalars(select(SmsOutbox).where(SmsOutbox.campaign_id == campaign_id)).all()
+        assert [(r.state, r.phone) for r in rows] == [(State.QUEUED, "+8613800138000")]
+    again = boss.post(f"/sms/campaigns/{campaign_id}/approve", data={"csrf_token": _token(boss)})
+    assert again.status_code == 400  # approved once only
+    report = boss.get(f"/sms/campaigns/{campaign_id}").get_data(as_text=True)
+    assert re.search(r'data-testid="fig-targeted">1<', report)
+    exported = boss.get(f"/sms/campaigns/{campaign_id}/export?format=csv")
+    lines = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert (
+        lines[0][:3] == ["客户", "电话", "状态"]
+        and lines[1][0] == "张伟"
+        and lines[1][2] == "待发送"
+    )
+    xlsx = boss.get(f"/sms/campaigns/{campaign_id}/export?format=xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def _signed_post(http, path: str, form: dict, sign: bool = True, token: str | None = None):
+    headers = {}
+    if sign:
+        headers["X-Twilio-Signature"] = signature(
+            PUBLIC_BASE + path, form, *(token and [token] or [])
+        )
+    return http.post(path, data=form, headers=headers)
+
+
+def _sent_message(app, store_id: int):
+    with session_scope(_sessions(app)) as s:
+        store = s.get_one(__import__("storage.models", fromlist=["Store"]).Store, store_id)
+        ids = sms_seed.customers(s, store, 1, start=500)
+        c = sms_seed.campaign(s, store, ids)
+        row = outbox.claim(s, "run", 1, datetime.now(UTC), [store_id])[0]
+        outbox.apply(
+            s,
+            "twilio",
+            [outbox.Result(row.id, outbox.Outcome.SENT, "SM" + "1" * 32)],
+            datetime.now(UTC),
+        )
+        return c.id, row.id, ids[0]
+
+
+def test_a_delivery_report_without_twilios_signature_is_refused(site):
+    app, archive = site
+    _, row_id, _ = _sent_message(app, archive.store)
+    http = app.test_client()
+    form = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered"}
+    path = f"/sms/hooks/status?o={row_id}"
+    assert _signed_post(http, path, form, sign=False).status_code == 403
+    assert _signed_post(http, path, form, token="g" * 32).status_code == 403
+    forged = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "failed"}
+    headers = {"X-Twilio-Signature": signature(PUBLIC_BASE + path, form)}
+    assert http.post(path, data=forged, headers=headers).status_code == 403  # not what was signed
+    with session_scope(_sessions(app)) as s:
+        assert s.get_one(SmsOutbox, row_id).state == State.SENT
+
+
+def test_a_signed_delivery_report_is_applied_once(site):
+    app, archive = site
+    _, row_id, _ = _sent_message(app, archive.store)
+    http = app.test_client()
+    form = {"MessageSid": "SM" + "1" * 32, "MessageStatus": "delivered", "AccountSid": "AC"}
+    path = f"/sms/hooks/status?o={row_id}"
+    assert _signed_post(http, path, form).status_code == 204
+    assert _signed_post(http, path, form).status_code == 204
+    late = form | {"MessageStatus": "sent"}
+    assert _signed_post(http, path, late).status_code == 204
+    with session_scope(_sessions(app)) as s:
+        assert s.get_one(SmsOutbox, row_id).state == State.DELIVERED
+        from storage.models import SmsStatusReport
+
+        assert s.query(SmsStatusReport).count() == 2  # delivered once, then the late "sent"
+
+
+def test_a_signed_td_reply_opts_the_customer_out_and_is_acknowledged(site):
+    app, archive = site
+    _, _, customer_id = _sent_message(app, archive.store)
+    http = app.test_client()
+    form = {
+        "MessageSid": "SM" + "9" * 32,
+        "From": sms_seed.mobile(500),
+        "To": "+8651268008001",
+        "Body": " td ",
+    }
+    reply = _signed_post(http, "/sms/hooks/inbound", form)
+    assert reply.status_code == 200 and reply.mimetype == "application/xml"
+    assert "<Message>【姑苏汽车服务中心】您已退订" in reply.get_data(as_text=True)
+    again = _signed_post(http, "/sms/hooks/inbound", form)
+    assert "<Message>" not in again.get_data(as_text=True)  # one acknowledgement
+    with session_scope(_sessions(app)) as s:
+        assert not consent.allows(s, customer_id, consent.Channel.SMS, consent.Purpose.MARKETING)
+    assert _signed_post(http, "/sms/hooks/inbound", form, sign=False).status_code == 403
+
+
+def test_a_supervisor_decides_on_a_message_left_unknown(site):
+    app, archive = site
+    with session_scope(_sessions(app)) as s:
+        store = s.get_one(__import__("storage.models", fromlist=["Store"]).Store, archive.store)
+        sms_seed.campaign(s, store, sms_seed.customers(s, store, 1, start=700))
+        row = outbox.claim(s, "dead", 1, datetime.now(UTC), [archive.store])[0]
+        outbox.reconciled(s, row.id, outbox.Finding.CANNOT_TELL, datetime.now(UTC), "twilio")
+    boss = _client(app, "boss")
+    page = boss.get("/sms/unknown/").get_data(as_text=True)
+    assert f'data-testid="unknown-{row.id}"' in page
+    assert _client(app, "rep").get("/sms/unknown/").status_code == 403
+    done = boss.post(
+        f"/sms/unknown/{row.id}", data={"csrf_token": _token(boss), "decision": "resend"}
+    )
+    assert done.status_code == 302
+    with session_scope(_sessions(app)) as s:
+        assert s.get_one(SmsOutbox, row.id).state == State.QUEUED
+        assert s.get_one(SmsCampaign, s.get_one(SmsOutbox, row.id).campaign_id).state == "sending"
