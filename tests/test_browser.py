@@ -50,7 +50,7 @@ def test_agent_takes_a_call_in_chromium_and_the_wallboard_counts_it(call_centre,
     agent.screenshot(path=str(SHOTS / "agent-on-call.png"))
 
     agent.select_option("[data-testid=outcome-code]", "completed")
-    agent.check("input[name=satisfaction][value='5']")
+    agent.click("label[for=answer-repair_3dc-overall-5]")  # the survey's overall question
     agent.fill("[data-testid=notes]", "车辆使用正常，对服务非常满意")
     agent.keyboard.press("F4")
     expect(state).to_have_attribute("data-state", "wrap_up", timeout=20000)

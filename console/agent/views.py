@@ -6,6 +6,9 @@ from flask_babel import get_locale
 from console.access import Permission, requires
 from console.labels import (
     AGENT_STATES,
+    CHURN_DIRECTIONS,
+    CHURN_REASONS,
+    COMPLAINT_CATEGORIES,
     CONVERSATION_OUTCOMES,
     NETWORK_OUTCOMES,
     SATISFACTION,
@@ -27,4 +30,7 @@ def console():
         network_labels=pick(NETWORK_OUTCOMES, locale),
         state_labels=pick(AGENT_STATES, locale),
         task_type_labels=pick(TASK_TYPES, locale),
+        complaint_categories=list(pick(COMPLAINT_CATEGORIES, locale).items()),
+        churn_directions=list(pick(CHURN_DIRECTIONS, locale).items()),
+        churn_reasons=list(pick(CHURN_REASONS, locale).items()),
     )

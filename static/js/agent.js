@@ -38,6 +38,7 @@
   const formError = $('form-error');
   const btnWrapup = $('btn-wrapup');
   const draftStatus = $('draft-status');
+  const capture = window.HuifangCapture;  // script steps, survey, outcome details: agent_capture.js
 
   // ---------- small helpers ----------
   // Store times arrive as ISO text in the store's own time zone: show their wall-clock part
@@ -102,6 +103,7 @@
 
   // ---------- Socket.IO ----------
   const socket = io('/agent');
+  capture.attach({ socket, form, onChange: () => onFormChange() });
 
   // The state badge dims while the connection is down; the buttons follow it.
   const setConn = watchConnection(socket, stateBadge, updateControls);
@@ -279,6 +281,7 @@
     scriptLines.replaceChildren(...lines.map((line) => h('li', null, line)));
     scriptEmpty.textContent = lines.length ? '' : t('no_script');
     scriptEmpty.hidden = lines.length > 0;
+    capture.render(pop);
   }
 
   function clearScreen() {
@@ -289,6 +292,7 @@
     scriptLines.replaceChildren();
     scriptEmpty.textContent = t('script_waiting');
     scriptEmpty.hidden = false;
+    capture.clear();
     renderEmptyState();
   }
 
@@ -303,6 +307,7 @@
       complaint_text: complaintText.value,
       notes: notesText.value,
       callback_at: callbackAt.value || null,
+      ...capture.read(),  // survey answers and the outcome's details
     };
   }
 
@@ -319,9 +324,11 @@
     notesText.value = d.notes || '';
     callbackAt.value = d.callback_at ? String(d.callback_at).slice(0, 16) : '';
     syncCallbackField();
+    capture.fill(d);
   }
 
   function clearErrors() {
+    capture.clearErrors();
     formError.hidden = true;
     formError.textContent = '';
     for (const node of form.querySelectorAll('.is-invalid')) node.classList.remove('is-invalid');
@@ -330,6 +337,7 @@
 
   function showFormError(err) {
     const e = err || {};
+    capture.showError(e);
     const names = [].concat(e.field || [], e.fields || []);
     for (const name of names) {
       const input = form.querySelector(`[name="${CSS.escape(name)}"]`);

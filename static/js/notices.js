@@ -36,6 +36,13 @@
     const unread = Number(count.dataset.unread || 0) + 1;
     count.dataset.unread = String(unread);
     count.textContent = count.textContent.replace(/\d+/, String(unread));
+    const nav = document.querySelector('[data-testid=nav-notices]');
+    let badge = document.querySelector('[data-testid=nav-notices-unread]');
+    if (nav && !badge) {
+      badge = h('span', { class: 'badge rounded-pill text-bg-danger', 'data-testid': 'nav-notices-unread' });
+      nav.append(' ', badge);
+    }
+    if (badge) badge.textContent = String(unread);
   }
 
   const socket = io('/notices');
