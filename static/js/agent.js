@@ -20,6 +20,11 @@
   const btnReady = $('btn-ready');
   const btnPause = $('btn-pause');
   const btnHangup = $('btn-hangup');
+  const btnHold = $('btn-hold');
+  const btnTransfer = $('btn-transfer');
+  const transferTarget = $('transfer-target');
+  const dtmfKeys = Array.from(document.querySelectorAll('[data-dtmf]'));
+  const phoneStatus = $('phone-status');
   const callLogBody = $('call-log');
   const callLogEmpty = $('call-log-empty');
   const customerEmpty = $('customer-empty');
@@ -99,6 +104,9 @@
     draftTimer: null,
     localVersion: 0,      // bumps on every form change
     savedVersion: 0,      // last version the server acknowledged
+    phone: null,          // the agent's headset leg: none | dialling | connected | down
+    held: false,          // the customer is on hold
+    transferring: false,  // an advisor is being called for the customer
   };
 
   // ---------- Socket.IO ----------
@@ -176,6 +184,30 @@
     fields.disabled = !S.answered;
     btnWrapup.disabled = !online || !S.answered || S.submitting;
     app.dataset.answered = String(S.answered);
+    // In-call controls: only with the customer on the line (dialer/seat_audio.py).
+    const talking = online && !S.busy && S.state === 'on_call' && !S.transferring;
+    btnHold.disabled = !talking;
+    btnHold.setAttribute('aria-pressed', String(S.held));
+    $('hold-label').textContent = S.held ? t('resume') : t('hold');
+    btnTransfer.disabled = !talking || S.held || !transferTarget.value;
+    for (const key of dtmfKeys) key.disabled = !talking || S.held;
+  }
+
+  function renderPhone() {
+    phoneStatus.dataset.phone = S.phone || '';
+    phoneStatus.textContent = S.phone ? t(`phone_${S.phone}`) : '';
+    phoneStatus.classList.toggle('text-danger', S.phone === 'down');
+  }
+
+  async function loadAdvisors() {
+    const resp = await request('advisors', {});
+    const advisors = resp.ok ? (resp.advisors || []) : [];
+    const chosen = transferTarget.value;
+    transferTarget.replaceChildren(...(advisors.length
+      ? advisors.map((a) => h('option', { value: String(a.id) }, a.name))
+      : [h('option', { value: '' }, t('no_advisors'))]));
+    if (advisors.some((a) => String(a.id) === chosen)) transferTarget.value = chosen;
+    updateControls();
   }
 
   // ---------- rendering: call log ----------
@@ -458,11 +490,15 @@
   btnReady.addEventListener('click', () => act('set_state', { state: 'ready' }));
   btnPause.addEventListener('click', () => act('set_state', { state: 'paused' }));
   btnHangup.addEventListener('click', () => act('hangup', {}));
+  btnHold.addEventListener('click', () => act('hold', { hold: !S.held }));
+  btnTransfer.addEventListener('click', () => act('transfer', { advisor_id: Number(transferTarget.value) }));
+  transferTarget.addEventListener('change', updateControls);
+  for (const key of dtmfKeys) key.addEventListener('click', () => act('dtmf', { digits: key.dataset.dtmf }));
 
   // ---------- keyboard ----------
   document.addEventListener('keydown', (ev) => {
     if (ev.isComposing) return;
-    const shortcut = { F2: btnReady, F3: btnPause, F4: btnHangup }[ev.key];
+    const shortcut = { F2: btnReady, F3: btnPause, F4: btnHangup, F6: btnHold, F7: btnTransfer }[ev.key];
     if (shortcut && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
       ev.preventDefault();
       if (!shortcut.disabled) shortcut.click();
@@ -490,6 +526,7 @@
     S.state = data.state || 'offline';
     S.since = parseTime(data.since) ?? Date.now();
     S.attemptId = data.attempt_id ?? null;
+    if (S.state !== 'on_call') { S.held = false; S.transferring = false; }
     if (!CALL_STATES.has(S.state)) {
       // No call in progress: whatever was on screen is finished.
       if (S.pop || S.answered || S.ringing) endCall();
@@ -547,6 +584,29 @@
     updateControls();
   });
 
+  socket.on('connect', loadAdvisors);
+
+  socket.on('phone', (d) => {
+    S.phone = (d || {}).phone || null;
+    renderPhone();
+  });
+
+  socket.on('call_control', (d) => {
+    const c = d || {};
+    if (c.action === 'hold' || c.action === 'unhold') {
+      if (c.ok) S.held = c.action === 'hold';
+    } else if (c.action === 'transfer') {
+      S.transferring = c.ok && c.detail === 'ringing';
+      if (c.ok && c.detail === 'ringing') showAlert(t('transfer_ringing'), 'info');
+      else if (c.ok) showAlert(t('transfer_done'), 'success');
+      else showAlert(t('transfer_failed', { reason: label('networks', c.detail) || c.detail || '' }), 'danger');
+      updateControls();
+      return;
+    }
+    if (!c.ok) showAlert(t('control_failed', { reason: c.detail || '' }), 'danger');
+    updateControls();
+  });
+
   socket.on('error', (d) => {
     const e = d || {};
     showAlert(e.message || e.code || t('error_generic'), 'danger');
@@ -556,5 +616,6 @@
   renderCallLog();
   clearScreen();
   renderState();
+  renderPhone();
   if (!socket.connected) setConn('connecting');
 })();
