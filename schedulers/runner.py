@@ -67,6 +67,8 @@ JOBS: tuple[JobSpec, ...] = (
     JobSpec(DROP_FOLDER_JOB_ID, "schedulers.jobs:drop_folder_job", every_plan_interval, True),
     JobSpec("churn_scan",       "schedulers.jobs:churn_scan_job",  cron(hour=2, minute=30), True),
     JobSpec("report_close",     "schedulers.jobs:report_close_job", cron(hour=0, minute=20), True),
+    JobSpec("sms_send",         "schedulers.sms:sms_send_job",     cron(second=0),      True),
+    JobSpec("sms_daily",        "schedulers.sms:sms_daily_job",    cron(hour=7, minute=30), True),
 )
 # fmt: on
 

@@ -90,6 +90,13 @@ def sms_send_job() -> dict[str, int]:
     return dict(done)
 
 
+def sms_daily_job() -> dict[str, int]:
+    """Daily: today's birthday and holiday greetings and reminders (schedulers/sms_daily.py)."""
+    from schedulers.sms_daily import sms_daily_job as job
+
+    return job()
+
+
 def pending(sessions: sessionmaker[Session]) -> int:
     """Messages of sending campaigns still queued or in flight."""
     from sqlalchemy import func

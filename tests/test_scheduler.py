@@ -36,7 +36,9 @@ def test_the_scheduler_plans_at_start_and_persists_its_job(tmp_path, sqlite_url)
         assert wait_until(planned) == 1
         with engine.connect() as conn:
             jobs = conn.execute(sa.text("SELECT id FROM apscheduler_jobs")).scalars().all()
-        assert sorted(jobs) == ["churn_scan", "drop_folder", "plan", "report_close"]
+        assert sorted(jobs) == [
+            "churn_scan", "drop_folder", "plan", "report_close", "sms_daily", "sms_send"
+        ]  # fmt: skip
     finally:
         stack.stop(scheduler)
         engine.dispose()

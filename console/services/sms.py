@@ -39,6 +39,10 @@ from storage.sms.codes import (
 )
 
 MAX_BODY = 500
+# what the daily job picks recipients for (schedulers/sms_daily.py)
+AUTO_KINDS = frozenset(
+    {Kind.BIRTHDAY, Kind.HOLIDAY, Kind.MAINTENANCE, Kind.INSURANCE, Kind.UNREACHABLE}
+)
 LISTED = 200
 
 
@@ -216,6 +220,8 @@ def create_campaign(
         segment = session.get(Segment, segment_id or 0)
         if segment is None or segment.store_id != template.store_id:
             raise InvalidInput(N_("choose a segment of this store"), field="segment_id")
+    if audience == Audience.AUTO and template.kind not in AUTO_KINDS:
+        raise InvalidInput(N_("only greetings and reminders are sent every day"), field="audience")
     if audience == Audience.UPLOAD and not upload:
         raise InvalidInput(N_("choose the file with the phone numbers"), field="file")
     rsvp = template.kind == Kind.EVENT and values.get("rsvp") == "1"

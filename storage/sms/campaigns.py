@@ -171,7 +171,7 @@ def start_due(session: Session, now: datetime) -> list[int]:
         session.scalars(
             select(SmsCampaign).where(
                 SmsCampaign.state == CampaignState.APPROVED,
-                SmsCampaign.audience != Audience.AUTO,
+                (SmsCampaign.audience != Audience.AUTO) | SmsCampaign.parent_id.is_not(None),
                 (SmsCampaign.send_at.is_(None)) | (SmsCampaign.send_at <= now),
             )
         )
