@@ -274,3 +274,23 @@ def _rec(call_ref: str) -> str:
 
 def _notice(call_ref: str) -> str:
     return f"notice:{call_ref}"
+
+
+def repair_recording(path: Path) -> bool:
+    """A recording cut short (the seat worker was killed): pjmedia writes the WAV header's
+    sizes only when it closes the file, so they still say 0. Set them from the file's length
+    so the recording plays. Returns whether it was repaired."""
+    if not path.is_file():
+        return False
+    with path.open("r+b") as wav:
+        header = wav.read(44)
+        if len(header) < 44 or header[:4] != b"RIFF" or header[36:40] != b"data":
+            return False
+        if int.from_bytes(header[40:44], "little"):
+            return False  # complete
+        size = path.stat().st_size
+        wav.seek(4)
+        wav.write((size - 8).to_bytes(4, "little"))
+        wav.seek(40)
+        wav.write((size - 44).to_bytes(4, "little"))
+    return True

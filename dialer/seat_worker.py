@@ -41,7 +41,7 @@ from dialer.seat import (
     recover_seat,
     start_attempt,
 )
-from dialer.seat_audio import Handover, Phone, SeatAudio
+from dialer.seat_audio import Handover, Phone, SeatAudio, repair_recording
 from dialer.tones import recording_notice
 from storage.codes import AgentState, NetworkOutcome
 from storage.config import Config, ConfigError, load_config
@@ -94,6 +94,8 @@ class SeatWorker:
                 extension = agent_extension(s, self.agent_id)
             if closed:
                 log.warning("closed attempts %s left open by an earlier worker", closed)
+            for attempt_id in closed:  # its recordings were cut short
+                repair_recording(self.instance / RECORDINGS / f"{attempt_id}.wav")
             self.audio = self._seat_audio(extension)
             if not self.link.connect(stop):
                 return

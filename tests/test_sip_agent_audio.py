@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from dialer.backend import CallControlError, CallEvent, CallEventKind
-from dialer.seat_audio import Handover, Phone, SeatAudio
+from dialer.seat_audio import Handover, Phone, SeatAudio, repair_recording
 from dialer.sip.backend import SipBackend
+from dialer.tones import tone, write_wav
 from scripts.simulator import (
     TONE_HZ,
     SippProcess,
@@ -294,3 +295,35 @@ def test_early_media_is_ringing_and_never_an_answer(sipp, seat_for):
     kinds = [(e.kind, e.sip_status) for e in seat.events]
     assert kinds == [("ringing", 183), ("ended", 487)]
     assert seat.events[-1].outcome == N.NO_ANSWER
+
+
+def test_stopping_the_seat_hangs_up_every_call_and_completes_the_recording(
+    sipp, taps, seat_for, tmp_path
+):
+    lina = sipp("agent_phone", trace_messages=True)
+    zhang = sipp("talk", trace_messages=True)
+    seat = seat_for(lina.uri)
+    seat.pump(until=lambda: seat.audio.phone == Phone.CONNECTED)
+    recording = tmp_path / "recordings" / "7.wav"
+    seat.call_customer(zhang.uri, recording)
+    seat.pump(1.0)
+    seat.backend.stop()  # what SIGTERM at log-out does, with the agent and a customer up
+    for phone in (lina, zhang):
+        assert re.search(r"^BYE sip:", phone.messages_path.read_text(), re.M), phone.uri
+    samples, rate = read_wav(recording)
+    assert len(samples) / rate > 0.8  # a complete WAV: its header counts the samples
+    again = SipBackend()  # the endpoint is gone: the process may start another
+    again.start()
+    again.stop()
+
+
+def test_a_recording_cut_short_by_a_killed_seat_is_repaired_to_play(tmp_path):
+    path = tmp_path / "9.wav"
+    write_wav(path, tone(TONE_HZ, 0.5))
+    data = bytearray(path.read_bytes())
+    data[4:8] = data[40:44] = bytes(4)  # as pjmedia leaves it until the file is closed
+    path.write_bytes(bytes(data))
+    assert repair_recording(path)
+    samples, rate = read_wav(path)
+    assert len(samples) == rate // 2
+    assert not repair_recording(path)  # complete files are left alone
