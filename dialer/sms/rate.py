@@ -78,5 +78,8 @@ class Buckets:
         with self._lock:
             bucket = self._buckets.get(sender)
             if bucket is None or bucket.rate != rate:
-                bucket = self._buckets[sender] = TokenBucket(rate)
+                # a tenth of a second's worth at once at most: a short pause (a database commit
+                # between batches) is made up without ever passing the rate over a second
+                burst = max(1, int(rate) // 10)
+                bucket = self._buckets[sender] = TokenBucket(rate, burst)
             return bucket

@@ -16,7 +16,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -95,13 +95,19 @@ class OutboxSender:
 
     def send_batch(self, store_ids: list[int]) -> Counter[str]:
         """Claim, send and record one batch; an empty Counter when nothing is due."""
+        futures = self._submit(store_ids)
+        return self._record(futures) if futures else Counter()
+
+    def _submit(self, store_ids: list[int]) -> list[Future[Result]]:
+        """Claim a batch (marked ``sending``, committed) and hand it to the sending threads."""
         token = uuid.uuid4().hex
         size = max(10, min(self.policy.batch, int(self.bucket.rate)))
         with session_scope(self.sessions) as s:
             claimed = outbox.claim(s, token, size, self.clock(), store_ids)
-        if not claimed:
-            return Counter()
-        results = list(self._pool.map(self._send_one, claimed))
+        return [self._pool.submit(self._send_one, row) for row in claimed]
+
+    def _record(self, futures: list[Future[Result]]) -> Counter[str]:
+        results = [f.result() for f in futures]
         with session_scope(self.sessions) as s:
             outbox.apply(s, self.gateway.name, results, self.clock())
         return Counter(r.outcome.value for r in results)
@@ -141,15 +147,21 @@ class OutboxSender:
         until: datetime,
         stop: Callable[[], bool] = lambda: False,
     ) -> Counter[str]:
-        """Reconcile, then send batches until nothing is due, ``until`` or ``stop()``."""
+        """Reconcile, then send batches until nothing is due, ``until`` or ``stop()``. The next
+        batch is claimed while the last one is still on its way, so the pace never waits for a
+        commit; each batch is recorded once all its answers are in."""
         done: Counter[str] = Counter()
         done.update({f"reconciled_{k}": v for k, v in self.reconcile().items()})
+        in_flight: list[Future[Result]] = []
         while self.clock() < until and not stop():
             stores = store_ids()
-            if not stores:
+            following = self._submit(stores) if stores else []
+            if in_flight:
+                done.update(self._record(in_flight))
+            if not following:
                 break
-            batch = self.send_batch(stores)
-            if not batch:
-                break
-            done.update(batch)
+            in_flight = following
+        else:
+            if in_flight:
+                done.update(self._record(in_flight))
         return done

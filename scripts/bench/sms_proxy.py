@@ -219,6 +219,7 @@ class Handler(BaseHTTPRequestHandler):
             status, data = self._forward(body)
             self._answer(status, data)
             return
+        arrived = datetime.now(UTC)  # when it reached the provider (the rate is measured on it)
         decision = self.server.record.decide()
         if decision in ("inject", "rate"):
             self._answer(429, TOO_MANY)
@@ -230,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
             sender = form.get("From") or form.get("MessagingServiceSid", "")
             self.server.record.add(
                 Recorded(sid, form.get("To", ""), sender, form.get("Body", ""),
-                         form.get("StatusCallback", ""), datetime.now(UTC))
+                         form.get("StatusCallback", ""), arrived)
             )  # fmt: skip
         if decision == "drop":
             self.close_connection = True
