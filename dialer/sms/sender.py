@@ -156,12 +156,11 @@ class OutboxSender:
         while self.clock() < until and not stop():
             stores = store_ids()
             following = self._submit(stores) if stores else []
-            if in_flight:
+            if in_flight:  # recorded: what it put back in the queue is claimed next time round
                 done.update(self._record(in_flight))
-            if not following:
+            elif not following:
                 break
             in_flight = following
-        else:
-            if in_flight:
-                done.update(self._record(in_flight))
+        if in_flight:
+            done.update(self._record(in_flight))
         return done
