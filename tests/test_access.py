@@ -10,7 +10,7 @@ from storage.codes import Role
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [
-        (Role.AGENT, {P.TAKE_CALLS}),
+        (Role.AGENT, {P.TAKE_CALLS, P.READ_NOTICES}),
         (
             Role.CENTRE_HEAD,
             {
@@ -22,16 +22,21 @@ from storage.codes import Role
                 P.VIEW_AUDIT,
                 P.EDIT_SETTINGS,
                 P.EDIT_CALENDAR,
+                P.EDIT_SCRIPTS,  # issue 6: centre heads edit the call scripts
+                P.READ_NOTICES,
+                P.SEND_SMS,  # issue 7: bulk SMS
+                P.APPROVE_CAMPAIGN,
             },
         ),
         (
             Role.GENERAL_MANAGER,
-            {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT},
+            {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT,
+             P.READ_NOTICES, P.APPROVE_CAMPAIGN},  # fmt: skip
         ),
-        (Role.REPRESENTATIVE, {P.VIEW_ARCHIVE, P.EDIT_ARCHIVE}),
-        (Role.SERVICE_ADVISOR, set()),
-        (Role.RECEPTION_SUPERVISOR, set()),
-        (Role.SERVICE_MANAGER, {P.VIEW_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT}),
+        (Role.REPRESENTATIVE, {P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.READ_NOTICES, P.SEND_SMS}),
+        (Role.SERVICE_ADVISOR, {P.READ_NOTICES}),  # e.g. a complaint case handed to them
+        (Role.RECEPTION_SUPERVISOR, {P.READ_NOTICES}),
+        (Role.SERVICE_MANAGER, {P.VIEW_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT, P.READ_NOTICES}),
         (
             Role.ADMIN,
             {
@@ -43,6 +48,9 @@ from storage.codes import Role
                 P.VIEW_AUDIT,
                 P.EDIT_SETTINGS,
                 P.EDIT_CALENDAR,
+                P.EDIT_SCRIPTS,
+                P.READ_NOTICES,
+                P.APPROVE_CAMPAIGN,
             },
         ),
     ],
@@ -56,6 +64,8 @@ def test_a_user_with_two_roles_has_both_sets_of_permissions():
         P.TAKE_CALLS,
         P.VIEW_ARCHIVE,
         P.EDIT_ARCHIVE,
+        P.READ_NOTICES,
+        P.SEND_SMS,
     }
 
 

@@ -49,6 +49,7 @@ DOMAIN_DEFAULTS = {
     "sales_7dc.deadline_day": "7",
     "repair_3dc.due_day": "1",
     "repair_3dc.deadline_day": "3",
+    "repair.major_amount_yuan": "10000",  # issue 6: above it, the major-repair script
     "first_maintenance.months": "3",
     "first_maintenance.km": "5000",
     "first_maintenance.lead_days": "30",
