@@ -51,6 +51,8 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
     DemoLogin("agent1", "李晓燕", (Role.AGENT,)),
     DemoLogin("agent2", "王佳琪", (Role.AGENT,)),
     DemoLogin("agent3", "张敏", (Role.AGENT,)),
+    # complaint cases from the calls reach the service manager's notices (/notices/)
+    DemoLogin("manager", "孙建华", (Role.SERVICE_MANAGER,)),
 )
 
 # --- the store and its region -----------------------------------------------------------------

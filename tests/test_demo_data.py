@@ -72,19 +72,22 @@ def _all(factory: sessionmaker[Session], statement):
 def test_the_default_load_makes_one_store_and_about_500_customers(demo, loaded) -> None:
     summary = loaded.summary
     assert summary.created
-    assert (summary.stores, summary.users, summary.customers) == (1, 4, 500)
+    assert (summary.stores, summary.users, summary.customers) == (1, 5, 500)
     assert 500 < summary.vehicles < 650 and summary.deliveries == summary.vehicles
     assert 500 < summary.phones < 650 and summary.repair_orders > 800
     [(store,)] = _all(demo, select(Store))
     assert (store.code, store.timezone) == (STORE_CODE, "Asia/Shanghai") and store.hotline
 
 
-def test_the_supervisor_and_three_agents_have_their_roles_and_work_for_the_store(demo) -> None:
+def test_the_supervisor_three_agents_and_the_service_manager_have_their_roles_and_store(
+    demo,
+) -> None:
     with demo() as session:
         users = {u.username: u for u in session.scalars(select(User))}
         store_id = session.scalar(select(Store.id))
-        assert set(users) == {"supervisor", "agent1", "agent2", "agent3"}
+        assert set(users) == {"supervisor", "agent1", "agent2", "agent3", "manager"}
         assert users["supervisor"].role_codes == {"centre_head", "general_manager"}
+        assert users["manager"].role_codes == {"service_manager"}
         for name in ("agent1", "agent2", "agent3"):
             assert users[name].role_codes == {"agent"}
         assert all([s.store_id for s in u.stores] == [store_id] for u in users.values())
@@ -93,7 +96,7 @@ def test_the_supervisor_and_three_agents_have_their_roles_and_work_for_the_store
 
 def test_every_demo_password_verifies_with_werkzeug(demo) -> None:
     hashes = _all(demo, select(User.password_hash))
-    assert len(hashes) == 4
+    assert len(hashes) == len(DEMO_LOGINS)
     assert all(check_password_hash(h, DEMO_PASSWORD) for (h,) in hashes)
     assert not any(check_password_hash(h, "wrong") for (h,) in hashes)
 
