@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pjsua2 as pj
 
-from storage.config import Config, ConfigError
+from storage.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -28,22 +28,19 @@ class SipSettings:
     @classmethod
     def for_seat(cls, config: Config, sip_port: int) -> SipSettings:
         """Seat N (its SIP port minus the base) gets the RTP ports from
-        rtp_port_base + N * rtp_ports_per_seat, rtp_ports_per_seat of them."""
-        seat = max(sip_port - config.sip_port_base, 0)
-        rtp_port = config.rtp_port_base + seat * config.rtp_ports_per_seat
-        if rtp_port + config.rtp_ports_per_seat > 65536:
-            raise ConfigError(
-                f"seat {seat} has no RTP ports left: lower HUIFANG_RTP_PORT_BASE or "
-                "HUIFANG_RTP_PORTS_PER_SEAT"
-            )
+        rtp_port_base + N * rtp_ports_per_seat, rtp_ports_per_seat of them; past the last
+        range that fits below 65536 the plan starts again from the base."""
+        per_seat = config.rtp_ports_per_seat
+        fit = max((65536 - config.rtp_port_base) // per_seat, 1)
+        seat = (sip_port - config.sip_port_base) % fit
         return cls(
             transport=config.sip_transport,
             registrar=config.sip_registrar,
             user=config.sip_user,
             password=config.sip_password,
             proxy=config.sip_proxy,
-            rtp_port=rtp_port,
-            rtp_port_range=config.rtp_ports_per_seat,
+            rtp_port=config.rtp_port_base + seat * per_seat,
+            rtp_port_range=per_seat,
         )
 
     def uri(self, uri: str) -> str:
