@@ -96,6 +96,7 @@ GROUPS: dict[str, str] = {
     "reminders": N_("Insurance renewal and booked callbacks"),
     "archive": N_("Customer archive"),
     "sms": N_("Text messages (SMS)"),
+    "dialing": N_("Dialing mode"),
 }
 MINUTES, DAYS, MONTHS, KM = N_("minutes"), N_("days"), N_("months"), N_("km")
 
@@ -117,6 +118,17 @@ PREFIXES_RULE = N_(
     "plate prefixes separated by commas (at most %(max)s characters), e.g. 粤B,粤S; empty: all"
 )
 FOLDER_RULE = N_("an absolute folder path (at most %(max)s characters), or empty for none")
+
+# ---------- dialing modes (issue 5, "Dialing modes") ----------
+DIALING_MODES = ("preview", "progressive", "predictive")
+DIALING_MODE_RULE = N_("preview, progressive or predictive")
+
+
+def _check_dialing_mode(text: str) -> str:
+    mode = text.strip().lower()
+    if mode not in DIALING_MODES:
+        raise ValueError(text)
+    return mode
 
 
 def _group(group: str, *settings: Setting) -> list[Setting]:
@@ -240,6 +252,20 @@ REGISTRY: dict[str, Setting] = {
             _n("sms.rate_per_s", 10, 1, 1000, N_("messages/s"),
                N_("Sending rate per sender at most"),
                N_("Keep it at or below what the provider allows the sender.")),
+        ),
+        *_group(
+            "dialing",
+            Setting("dialing.mode", Kind.TEXT, "progressive", "", N_("Dialing mode"),
+                    max=16, check=_check_dialing_mode, rule=DIALING_MODE_RULE,
+                    help=N_("Preview: the agent sees the record and presses Dial. "
+                            "Progressive: one customer per ready agent. Predictive: more "
+                            "customers than agents, within the abandonment cap.")),
+            _n("dialing.abandon_cap_pct", 3, 0, 10, "%",
+               N_("Predictive: abandoned calls per day at most"),
+               N_("Of the day's answered calls; at the cap the dialer is progressive.")),
+            _n("dialing.wrap_up_s", 0, 0, 600, N_("seconds"), N_("Wrap-up time"),
+               N_("0: the agent ends the wrap-up. Otherwise the next call may start in "
+                  "its last seconds.")),
         ),
     ]
 }  # fmt: skip

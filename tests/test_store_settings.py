@@ -75,6 +75,9 @@ DOMAIN_DEFAULTS = {
     "retention_target_pct": "90",
     "sms.send_window": "09:00-20:00",  # issue 7: SMS only in the daytime
     "sms.rate_per_s": "10",  # Twilio: about 10/s per sender outside the US
+    "dialing.mode": "progressive",  # issue 5: progressive is the default
+    "dialing.abandon_cap_pct": "3",  # issue 5: 3% of answered calls per day
+    "dialing.wrap_up_s": "0",  # the agent ends the wrap-up unless the store sets a timer
 }
 
 
