@@ -24,7 +24,7 @@ from console.realtime.notifier import (
     agent_room,
     notifier,
 )
-from console.services import call_control, desk
+from console.services import call_control, desk, preview
 from dialer.events import (
     CALL_TESTS_ROOM,
     DIALERS_ROOM,
@@ -106,6 +106,28 @@ class AgentNamespace(Namespace):
     def on_dtmf(self, data=None):
         return _control(ToSeat.DTMF, lambda s: {"digits": call_control.dtmf_request(s, *_me(data))})
 
+    # -- preview dialing: Dial (F9) and Skip on the previewed record --
+    @_needs(Permission.TAKE_CALLS)
+    def on_dial(self, data=None):
+        try:
+            with transaction() as s:
+                attempt_id = preview.dial(s, current_user.id, utcnow())
+        except DomainError as exc:
+            return ack_error(exc)
+        notifier().control_seat(current_user.id, ToSeat.DIAL, {"attempt_id": attempt_id})
+        _after_agent_change(current_user.id, wake=False)
+        return OK
+
+    @_needs(Permission.TAKE_CALLS)
+    def on_skip(self, data=None):
+        try:
+            with transaction() as s:
+                preview.skip(s, current_user.id, utcnow())
+        except DomainError as exc:
+            return ack_error(exc)
+        _after_agent_change(current_user.id, wake=True)
+        return OK
+
     @_needs(Permission.TAKE_CALLS)
     def on_advisors(self, data=None):
         with transaction() as s:
@@ -133,7 +155,7 @@ class AgentNamespace(Namespace):
         return OK | {"outcome_id": status.id}
 
 
-_POPPED = (AgentState.ON_CALL, AgentState.WRAP_UP)
+_POPPED = (AgentState.PREVIEW, AgentState.ON_CALL, AgentState.WRAP_UP)
 
 
 def _me(data) -> tuple[int, dict]:
@@ -202,6 +224,11 @@ class InternalNamespace(Namespace):
         notifier().screen_pop(agent_id, int(data["attempt_id"]))
         notifier().agent_changed(agent_id)
 
+    def on_call_preview(self, data):  # preview dialing: the record before the Dial
+        agent_id = int(data["agent_id"])
+        notifier().screen_pop(agent_id, int(data["attempt_id"]))
+        notifier().agent_changed(agent_id)
+
     def on_call_ended(self, data):
         agent_id = int(data["agent_id"])
         notifier().call_ended(agent_id, int(data["attempt_id"]), data.get("hung_up_by"))
@@ -215,7 +242,7 @@ class InternalNamespace(Namespace):
 
     def on_tasks_planned(self, data):
         notifier().wake_all_seats()
-        notifier().stats()
+        notifier().stats_soon()
 
 
 def _private(addr: str | None) -> bool:

@@ -3,6 +3,7 @@ re-emits what seat workers, the dialer and the scheduler report on ``/internal``
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -21,6 +22,7 @@ from storage.models import AgentStatus, CallAttempt, User
 AGENT_NS, SUPERVISOR_NS, INTERNAL_NS = "/agent", "/supervisor", "/internal"
 NOTICES_NS = "/notices"  # any signed-in user: their own notices, live
 SUPERVISORS_ROOM = "supervisors"
+STATS_EVERY_S = 0.5
 
 
 class ToAgent(StrEnum):
@@ -55,6 +57,7 @@ class Notifier:
         self.socketio = socketio
         self.sessions = sessions
         self.tz = tz
+        self._stats_due = threading.Lock()  # held while a wallboard update is on its way
 
     def _emit(self, event: str, data: dict, namespace: str, to: str) -> None:
         self.socketio.emit(event, data, namespace=namespace, to=to)
@@ -74,6 +77,19 @@ class Notifier:
         with session_scope(self.sessions) as s:
             data = live_stats(s, datetime.now(UTC), self.tz)
         self._emit(ToSupervisor.STATS, data, SUPERVISOR_NS, to)
+
+    def stats_soon(self) -> None:
+        """The wallboards' counts, at most every ``STATS_EVERY_S``: a burst of agent changes
+        is counted once, after the agents' own events (screen pops first)."""
+        if self._stats_due.acquire(blocking=False):
+            self.socketio.start_background_task(self._stats_later)
+
+    def _stats_later(self) -> None:
+        try:
+            self.socketio.sleep(STATS_EVERY_S)
+        finally:
+            self._stats_due.release()
+        self.stats()
 
     def ringing(self, agent_id: int, attempt_id: int) -> None:
         with session_scope(self.sessions) as s:
@@ -100,7 +116,7 @@ class Notifier:
 
     def agent_changed(self, agent_id: int) -> None:
         self.agent_state(agent_id)
-        self.stats()
+        self.stats_soon()
 
     def outcome_recorded(self, agent_id: int, attempt_id: int) -> None:
         """After a wrap-up: the cases it opened, to the agent, and their notices, to each
@@ -142,12 +158,12 @@ class Notifier:
 
     def agent_logged_in(self, agent_id: int) -> None:
         self._emit(ToDialer.SEAT_LOGIN, {"agent_id": agent_id}, INTERNAL_NS, DIALERS_ROOM)
-        self.stats()
+        self.stats_soon()
 
     def agent_logged_out(self, agent_id: int) -> None:
         self._emit(ToDialer.SEAT_LOGOUT, {"agent_id": agent_id}, INTERNAL_NS, DIALERS_ROOM)
         self.agent_state(agent_id)
-        self.stats()
+        self.stats_soon()
 
     def seats(self, to: str) -> None:
         with session_scope(self.sessions) as s:
