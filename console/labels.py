@@ -22,6 +22,7 @@ AGENT_STATES: Bilingual = {
     AgentState.OFFLINE: ("离线", "Offline"),
     AgentState.READY: ("就绪", "Ready"),
     AgentState.RINGING: ("振铃中", "Ringing"),
+    AgentState.PREVIEW: ("预览", "Preview"),  # preview dialing: the record before the Dial
     AgentState.ON_CALL: ("通话中", "On call"),
     AgentState.WRAP_UP: ("话后整理", "Wrap-up"),
     AgentState.PAUSED: ("暂停", "Paused"),

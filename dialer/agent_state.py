@@ -9,7 +9,9 @@ from storage.errors import N_, DomainError
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.OFFLINE: frozenset({S.PAUSED}),  # logging in leaves the agent paused, not yet ready
     S.PAUSED: frozenset({S.READY, S.OFFLINE}),
-    S.READY: frozenset({S.PAUSED, S.RINGING, S.OFFLINE}),
+    # READY -> ON_CALL: a call started ahead of the agent (in wrap-up) answered once ready
+    S.READY: frozenset({S.PAUSED, S.RINGING, S.PREVIEW, S.ON_CALL, S.OFFLINE}),
+    S.PREVIEW: frozenset({S.RINGING, S.READY, S.OFFLINE}),  # Dial, Skip
     S.RINGING: frozenset({S.ON_CALL, S.READY, S.OFFLINE}),  # answered, or not reached
     S.ON_CALL: frozenset({S.WRAP_UP, S.OFFLINE}),
     S.WRAP_UP: frozenset({S.READY, S.PAUSED, S.OFFLINE}),

@@ -19,6 +19,7 @@ class ToWeb(StrEnum):
     # hold | unhold | transfer | dtmf, "ok", "detail"}; a transfer reports "ringing", then
     # "done" (the advisor answered) or fails with the advisor's network outcome as detail
     CALL_CONTROL = "call_control"
+    CALL_PREVIEW = "call_preview"  # {"agent_id", "attempt_id"}: preview dialing, before the Dial
 
 
 class ToSeat(StrEnum):
@@ -33,6 +34,7 @@ class ToSeat(StrEnum):
     TRANSFER = "seat_transfer"  # {"extension"}: hand the customer to this advisor's phone
     DTMF = "seat_dtmf"  # {"digits"}: send them to the customer (RFC 4733)
     REPORT = "seat_report"  # say again how the agent's phone is (a browser reconnected)
+    DIAL = "seat_dial"  # {"attempt_id"}: the agent pressed Dial on the previewed record
 
 
 class ToDialer(StrEnum):

@@ -38,6 +38,7 @@ class DialOrder:
     attempt_id: int
     task_id: int
     uri: str
+    for_agent: bool = True  # the agent rings with it (False: a call started ahead of them)
 
 
 def start_attempt(
@@ -48,9 +49,38 @@ def start_attempt(
     status = session.get(AgentStatus, agent_id)
     if status is None or status.state != S.READY:
         return None
+    return open_leg(session, agent_id, dial_uri, now, backend)
+
+
+# ---------- dialing modes: calls started ahead of the agent, preview, abandoned calls ----------
+LEG_STATES = (S.READY, S.RINGING, S.ON_CALL, S.WRAP_UP)  # a leg may be started for these
+
+
+def open_leg(
+    session: Session,
+    agent_id: int,
+    dial_uri: str,
+    now: datetime,
+    backend: str = "sip",
+    *,
+    preview: bool = False,
+) -> DialOrder | None:
+    """Claim a due task and open an attempt on it. A Ready agent moves to Ringing with it
+    (to Preview with ``preview``: the call waits for the agent's Dial). An agent with a call
+    ringing, in a call or in wrap-up stays as is: this call is started ahead of them
+    (progressive's early start, predictive's extra calls) and may find them busy, so it
+    never takes a task whose customer was already abandoned once."""
+    status = session.get(AgentStatus, agent_id)
+    if status is None or not status.logged_in or status.state not in LEG_STATES:
+        return None
+    waiting = status.state == S.READY
+    if preview and not waiting:
+        return None
     stores = agent_store_ids(session, agent_id)
     may_call = _calling_now(session, stores, now)
-    while (task := claim_next_task(session, agent_id, stores, now, may_call)) is not None:
+    while (
+        task := claim_next_task(session, agent_id, stores, now, may_call, agent_waiting=waiting)
+    ) is not None:
         if not consent.allows(session, task.customer_id, Channel.CALL, Purpose.SERVICE):
             close_task(task, "no_consent", now)
             continue
@@ -68,11 +98,65 @@ def start_attempt(
         )
         session.add(attempt)
         session.flush()
-        check_transition(S.READY, S.RINGING)
-        if not move_agent(session, agent_id, S.READY, S.RINGING, now, attempt_id=attempt.id):
-            raise AgentNotReady("the agent left Ready while a task was being claimed")
-        return DialOrder(attempt.id, task.id, attempt.dialled)
+        if waiting:
+            target = check_transition(S.READY, S.PREVIEW if preview else S.RINGING)
+            if not move_agent(session, agent_id, S.READY, target, now, attempt_id=attempt.id):
+                raise AgentNotReady("the agent left Ready while a task was being claimed")
+        return DialOrder(attempt.id, task.id, attempt.dialled, for_agent=waiting)
     return None
+
+
+def previewed_order(session: Session, agent_id: int, attempt_id: int) -> DialOrder | None:
+    """The previewed call the agent pressed Dial for (the web tier moved them to Ringing
+    with it), if it is still theirs and not yet dialled."""
+    status = session.get(AgentStatus, agent_id)
+    attempt = session.get(CallAttempt, attempt_id)
+    if status is None or status.state != S.RINGING or status.attempt_id != attempt_id:
+        return None
+    if attempt is None or attempt.ended_at is not None or attempt.carrier_ref is not None:
+        return None
+    return DialOrder(attempt.id, attempt.task_id, attempt.dialled)
+
+
+def note_answer(session: Session, attempt_id: int, now: datetime) -> None:
+    """A person answered this leg (whether or not an agent takes it)."""
+    attempt = session.get_one(CallAttempt, attempt_id)
+    attempt.answered_at = attempt.answered_at or now
+    attempt.network_outcome = N.ANSWERED
+
+
+def take_call(session: Session, agent_id: int, attempt_id: int, now: datetime) -> bool:
+    """Give an answered leg to the agent if they are free (Ready, or Ringing for another
+    leg): compare-and-set, so an agent who just paused or is in wrap-up is never taken."""
+    for free in (S.RINGING, S.READY):
+        check_transition(free, S.ON_CALL)
+        if move_agent(session, agent_id, free, S.ON_CALL, now, attempt_id=attempt_id):
+            return True
+    return False
+
+
+def abandon(session: Session, attempt_id: int, now: datetime) -> None:
+    """An answered leg no agent took in time: it counts as answered and abandoned, and its
+    task goes back to the queue at once, for a call an agent waits for; not one of the
+    customer's attempts (``task.attempts`` is unchanged)."""
+    attempt = session.get_one(CallAttempt, attempt_id)
+    attempt.answered_at = attempt.answered_at or now
+    attempt.network_outcome = N.ANSWERED
+    attempt.abandoned = True
+    task = attempt.task
+    if task.status == TaskStatus.CLAIMED:
+        task.status, task.claimed_by_id, task.next_attempt_at = TaskStatus.PENDING, None, now
+
+
+def answered_today(session: Session, store_ids: list[int], since: datetime) -> tuple[int, int]:
+    """(answered, abandoned) calls of these stores since ``since`` (the local midnight):
+    what the predictive pacer's abandonment cap is measured against."""
+    row = session.execute(
+        select(func.count(CallAttempt.id), func.count(CallAttempt.id).filter(CallAttempt.abandoned))
+        .join(CallTask, CallTask.id == CallAttempt.task_id)
+        .where(CallTask.store_id.in_(store_ids), CallAttempt.answered_at >= since)
+    ).one()
+    return int(row[0]), int(row[1])
 
 
 def _calling_now(session: Session, store_ids: list[int], now: datetime) -> MayCall:
@@ -147,11 +231,15 @@ def record_end(
     attempt.carrier_status = attempt.carrier_status or event.carrier_status
     answered = attempt.answered_at is not None
     attempt.network_outcome = N.ANSWERED if answered else (event.outcome or N.FAILED)
+    if attempt.abandoned:  # re-queued when it was abandoned; the agent never had it
+        return False
     if answered:
         move_agent(session, agent_id, S.ON_CALL, S.WRAP_UP, now)
         return True
     _requeue(session, attempt, now)
-    move_agent(session, agent_id, S.RINGING, S.READY, now, attempt_id=None)
+    status = session.get(AgentStatus, agent_id)
+    if status is not None and status.attempt_id == attempt.id:  # not a leg started ahead
+        move_agent(session, agent_id, S.RINGING, S.READY, now, attempt_id=None)
     return False
 
 
@@ -234,6 +322,8 @@ def recover_seat(session: Session, agent_id: int, now: datetime) -> list[int]:
     ).all()
     for attempt in open_attempts:
         attempt.ended_at = now
+        if attempt.abandoned:  # its task was re-queued when it was abandoned
+            continue
         if attempt.answered_at is not None:  # the agent still owes the outcome: wrap-up
             _force_state(session, agent_id, S.WRAP_UP, now, attempt.id)
             continue

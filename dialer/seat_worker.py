@@ -15,6 +15,8 @@ import queue
 import signal
 import sys
 import threading
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -29,20 +31,33 @@ from dialer.backend import (
     TelephonyError,
     VoiceBackend,
 )
+from dialer.dialing import (
+    PACE_EVERY,
+    DialingMode,
+    SeatPolicy,
+    recent_stats,
+    seat_policy,
+    seat_snapshot,
+)
 from dialer.events import ROLE_SEAT, ToSeat, ToWeb
 from dialer.link import InternalLink
+from dialer.pacing import ABANDON_AFTER_S
 from dialer.seat import (
     AgentNotReady,
+    DialOrder,
+    abandon,
     agent_extension,
     attach_recording,
-    record_answer,
+    note_answer,
+    open_leg,
+    previewed_order,
     record_end,
     record_ringing,
     recover_seat,
-    start_attempt,
+    take_call,
 )
 from dialer.seat_audio import Handover, Phone, SeatAudio, repair_recording
-from dialer.tones import recording_notice
+from dialer.tones import apology_prompt, recording_notice, wav_seconds
 from storage.codes import AgentState, NetworkOutcome
 from storage.config import Config, ConfigError, load_config
 from storage.db import (
@@ -65,6 +80,17 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass
+class Leg:
+    """One customer call of this seat: ringing, with the agent, or answered and waiting for
+    the agent (``answered``, monotonic), or hearing the apology until ``apology_until``."""
+
+    attempt_id: int
+    dialled: float
+    answered: float | None = None
+    apology_until: float | None = None
+
+
 class SeatWorker:
     def __init__(self, config: Config, agent_id: int, backend: VoiceBackend) -> None:
         self.config = config
@@ -82,7 +108,9 @@ class SeatWorker:
             on_command=lambda name, data: self.commands.put((name, data)),
             commands=tuple(ToSeat),
         )
-        self.call: tuple[str, int] | None = None  # (call_ref, attempt_id) of the live call
+        self.call: tuple[str, int] | None = None  # (call_ref, attempt_id): the agent's call
+        self.legs: dict[str, Leg] = {}  # every customer call of the seat, the agent's too
+        self.policy = SeatPolicy()
         self.wake_at: datetime | None = now()
         self.audio: SeatAudio | None = None  # the agent's phone and the bridge (SIP only)
 
@@ -114,9 +142,10 @@ class SeatWorker:
             self.on_command(*self.commands.get_nowait())
         if self.audio is not None:
             self.audio.tick()
+        self.tend_legs()
         due = self.wake_at is not None and now() >= self.wake_at
-        if self.call is None and due and self._agent_can_hear():
-            self.try_dial()
+        if due and self._agent_can_hear():
+            self.pace()
 
     def on_command(self, name: str, data: dict) -> None:
         if name == ToSeat.WAKE:
@@ -125,6 +154,8 @@ class SeatWorker:
             self.backend.hangup(self.call[0])
         elif name == ToSeat.REPORT:
             self._report_phone()
+        elif name == ToSeat.DIAL:
+            self.dial_previewed(int(data.get("attempt_id") or 0))
         elif name in (ToSeat.HOLD, ToSeat.TRANSFER, ToSeat.DTMF):
             self.on_control(name, data)
 
@@ -149,31 +180,6 @@ class SeatWorker:
             return
         self._report_control(action, ok=True, detail="ringing" if action == "transfer" else None)
 
-    def try_dial(self) -> None:
-        try:
-            with session_scope(self.sessions) as s:
-                order = start_attempt(
-                    s, self.agent_id, self.config.dial_template, now(), self.config.telephony
-                )
-                if order is None:
-                    self.wake_at = self._next_wake(s)
-                    return
-        except AgentNotReady:
-            self.wake_at = None
-            return
-        self.link.emit(ToWeb.AGENT_CHANGED, {"agent_id": self.agent_id})
-        try:
-            call_ref = self.backend.dial_attempt(
-                order.attempt_id, order.uri, self.config.ring_timeout_s
-            )
-        except TelephonyError as exc:
-            log.error("dialling %s failed: %s", order.uri, exc)
-            self._end(
-                order.attempt_id, CallEvent(CallEventKind.ENDED, "", outcome=NetworkOutcome.FAILED)
-            )
-            return
-        self.call = (call_ref, order.attempt_id)
-
     def _next_wake(self, session: Session) -> datetime | None:
         status = session.get(AgentStatus, self.agent_id)
         if status is None or status.state != AgentState.READY:
@@ -181,37 +187,203 @@ class SeatWorker:
         due = next_due_at(session, agent_store_ids(session, self.agent_id))
         return min(due, now() + IDLE_RECHECK) if due else now() + IDLE_RECHECK
 
+    # -- dialing modes: pacing, preview, customer legs, abandoned calls ----------------------
+    def pace(self) -> None:
+        """Start what the seat's mode calls for now, then say when to look again."""
+        with session_scope(self.sessions) as s:
+            self.policy = seat_policy(s, self.agent_id, self.config.telephony)
+            status = s.get(AgentStatus, self.agent_id)
+            if status is None:
+                self.wake_at = None
+                return
+            if self.policy.mode == DialingMode.PREVIEW:
+                wanted = int(status.state == AgentState.READY and not self.legs)
+            else:
+                snap = seat_snapshot(
+                    s,
+                    status,
+                    self.policy,
+                    ringing_s=self._ringing_s(),
+                    waiting=len(self._waiting()),
+                    now=now(),
+                    tz=self.config.tz,
+                    stats=recent_stats(s, list(self.policy.store_ids), self.config.ring_timeout_s),
+                )
+                wanted = self.policy.pacer().calls_to_start(snap)
+        started = 0
+        while started < wanted and self.start_leg():
+            started += 1
+        with session_scope(self.sessions) as s:
+            self.wake_at = self._next_pace(s)
+
+    def try_dial(self) -> None:
+        """Kept for callers of the progressive seat: one call if the agent is ready."""
+        self.start_leg()
+
+    def start_leg(self) -> bool:
+        """Claim a task and dial it (preview: show it to the agent and wait for Dial)."""
+        preview = self.policy.mode == DialingMode.PREVIEW
+        try:
+            with session_scope(self.sessions) as s:
+                order = open_leg(
+                    s,
+                    self.agent_id,
+                    self.config.dial_template,
+                    now(),
+                    self.config.telephony,
+                    preview=preview,
+                )
+        except AgentNotReady:
+            return False
+        if order is None:
+            return False
+        if order.for_agent:
+            self.link.emit(ToWeb.AGENT_CHANGED, {"agent_id": self.agent_id})
+        if preview:
+            payload = {"agent_id": self.agent_id, "attempt_id": order.attempt_id}
+            self.link.emit(ToWeb.CALL_PREVIEW, payload)
+            return True
+        return self._dial(order)
+
+    def dial_previewed(self, attempt_id: int) -> None:
+        """The agent pressed Dial (the web tier moved them from Preview to Ringing)."""
+        with session_scope(self.sessions) as s:
+            order = previewed_order(s, self.agent_id, attempt_id)
+        if order is None or self.call is not None:
+            log.warning("Dial for attempt %s ignored: not the previewed call", attempt_id)
+            return
+        self._dial(order)
+
+    def _dial(self, order: DialOrder) -> bool:
+        try:
+            call_ref = self.backend.dial_attempt(
+                order.attempt_id, order.uri, self.config.ring_timeout_s
+            )
+        except TelephonyError as exc:
+            log.error("dialling %s failed: %s", order.uri, exc)
+            failed = CallEvent(CallEventKind.ENDED, "", outcome=NetworkOutcome.FAILED)
+            if order.for_agent:
+                self._end(order.attempt_id, failed)
+            else:
+                self._end_leg(order.attempt_id, failed)
+            return False
+        self.legs[call_ref] = Leg(order.attempt_id, time.monotonic())
+        if order.for_agent:
+            self.call = (call_ref, order.attempt_id)
+        return True
+
+    def _next_pace(self, session: Session) -> datetime | None:
+        status = session.get(AgentStatus, self.agent_id)
+        state = status.state if status is not None else None
+        timed_wrap = state == AgentState.WRAP_UP and self.policy.wrap_up_s > 0
+        busy = state in (AgentState.RINGING, AgentState.ON_CALL)
+        predictive = self.policy.mode == DialingMode.PREDICTIVE
+        if self.legs or timed_wrap or (predictive and busy):
+            return now() + PACE_EVERY
+        return self._next_wake(session)
+
+    def _ringing_s(self) -> tuple[float, ...]:
+        t = time.monotonic()
+        return tuple(t - leg.dialled for leg in self.legs.values() if leg.answered is None)
+
+    def _waiting(self) -> list[str]:
+        """Answered legs the agent does not have, not yet abandoned."""
+        agent_ref = self.call[0] if self.call else None
+        return [
+            ref
+            for ref, leg in self.legs.items()
+            if leg.answered is not None and leg.apology_until is None and ref != agent_ref
+        ]
+
+    def tend_legs(self) -> None:
+        """Answered legs waiting for the agent: theirs if they are free, abandoned after
+        ABANDON_AFTER_S; apologies played to the end: hung up."""
+        t = time.monotonic()
+        for ref in self._waiting():
+            leg = self.legs[ref]
+            if self.call is None and self._take(ref, leg.attempt_id):
+                continue
+            if t - leg.answered >= ABANDON_AFTER_S:  # type: ignore[operator]
+                self._abandon(ref, leg)
+        for ref, leg in list(self.legs.items()):
+            if leg.apology_until is not None and t >= leg.apology_until:
+                leg.apology_until = float("inf")  # hung up once
+                if isinstance(self.backend, CallControl):
+                    self.backend.close_port(_apology(ref))
+                self.backend.hangup(ref)
+
+    def _take(self, ref: str, attempt_id: int) -> bool:
+        """Give an answered leg to the agent if they are free; bridge it, pop the record."""
+        with session_scope(self.sessions) as s:
+            if not take_call(s, self.agent_id, attempt_id, now()):
+                return False
+            recording = self._recording_path(attempt_id)
+            if recording is not None:
+                attach_recording(s, attempt_id, str(recording.relative_to(self.instance)))
+        self.call = (ref, attempt_id)
+        if self.audio is not None:
+            self.audio.customer_answered(ref, recording)
+        self.link.emit(ToWeb.CALL_ANSWERED, {"agent_id": self.agent_id, "attempt_id": attempt_id})
+        return True
+
+    def _abandon(self, ref: str, leg: Leg) -> None:
+        """No agent within 2 s: the apology, then the hang-up; the task goes back."""
+        with session_scope(self.sessions) as s:
+            abandon(s, leg.attempt_id, now())
+        log.warning("attempt %s abandoned: no agent free within %ss", leg.attempt_id, 2)
+        leg.apology_until = time.monotonic()
+        if not isinstance(self.backend, CallControl):
+            return
+        prompt = apology_prompt(self.instance)
+        try:
+            self.backend.open_announcement(_apology(ref), prompt)
+            self.backend.connect(_apology(ref), ref)
+        except TelephonyError as exc:
+            log.error("the apology is not played: %s", exc.message)
+            return
+        leg.apology_until += wav_seconds(prompt) + 0.2
+
     def on_call_event(self, event: CallEvent) -> None:
         if self.audio is not None and (
             event.kind == CallEventKind.DTMF or self.audio.owns(event.call_ref)
         ):
             self.audio.on_event(event)  # the agent's phone, an advisor's, a DTMF digit
             return
-        if self.call is None or event.call_ref != self.call[0]:
+        leg = self.legs.get(event.call_ref)
+        if leg is None:
             return
-        attempt_id = self.call[1]
-        recording = self._recording_path(attempt_id)
-        with session_scope(self.sessions) as s:
-            if event.kind == CallEventKind.RINGING:
-                record_ringing(s, attempt_id, event)
-            elif event.kind == CallEventKind.ANSWERED:
-                record_answer(s, self.agent_id, attempt_id, now())
-                if recording is not None:
-                    attach_recording(s, attempt_id, str(recording.relative_to(self.instance)))
-        if self.audio is not None and event.kind == CallEventKind.ANSWERED:
-            self.audio.customer_answered(event.call_ref, recording)
-        elif self.audio is not None and event.kind == CallEventKind.ENDED:
-            self.audio.customer_ended(event.call_ref)
+        attempt_id = leg.attempt_id
+        mine = self.call is not None and self.call[0] == event.call_ref
         if event.kind == CallEventKind.RINGING:
-            self.link.emit(
-                ToWeb.CALL_RINGING, {"agent_id": self.agent_id, "attempt_id": attempt_id}
-            )
+            with session_scope(self.sessions) as s:
+                record_ringing(s, attempt_id, event)
+            if mine:
+                payload = {"agent_id": self.agent_id, "attempt_id": attempt_id}
+                self.link.emit(ToWeb.CALL_RINGING, payload)
         elif event.kind == CallEventKind.ANSWERED:
-            self.link.emit(
-                ToWeb.CALL_ANSWERED, {"agent_id": self.agent_id, "attempt_id": attempt_id}
-            )
+            agent_free = self.call is None or self.legs[self.call[0]].answered is None
+            with session_scope(self.sessions) as s:
+                note_answer(s, attempt_id, now())
+            leg.answered = time.monotonic()
+            if not (agent_free and self._take(event.call_ref, attempt_id)):
+                log.info("attempt %s answered; the agent is busy: waiting", attempt_id)
         elif event.kind == CallEventKind.ENDED:
-            self._end(attempt_id, event)
+            del self.legs[event.call_ref]
+            if mine:
+                if self.audio is not None:
+                    self.audio.customer_ended(event.call_ref)
+                self._end(attempt_id, event)
+            else:
+                if leg.answered is not None and leg.apology_until is None:
+                    with session_scope(self.sessions) as s:  # hung up while waiting
+                        abandon(s, attempt_id, now())
+                self._end_leg(attempt_id, event)
+
+    def _end_leg(self, attempt_id: int, event: CallEvent) -> None:
+        """A call the agent never had ended: stored and re-queued; the browser hears nothing."""
+        with session_scope(self.sessions) as s:
+            record_end(s, self.agent_id, attempt_id, event, now())
+        self.wake_at = now()
 
     # -- the agent's phone and the bridge ---------------------------------------------------
     @property
@@ -278,6 +450,7 @@ class SeatWorker:
             self._report_control("transfer", ok=False, detail=handover.outcome)
             return
         self._report_control("transfer", ok=True, detail="done")
+        self.legs.pop(handover.customer_ref, None)  # the advisor's now (SeatAudio.pairs)
         event = CallEvent(
             CallEventKind.ENDED,
             handover.customer_ref,
@@ -291,7 +464,7 @@ class SeatWorker:
         with session_scope(self.sessions) as s:
             answered = record_end(s, self.agent_id, attempt_id, event, now())
         self.call = None
-        self.wake_at = None if answered else now()
+        self.wake_at = now()  # pace: a timed wrap-up may start the next call early
         self.link.emit(
             ToWeb.CALL_ENDED,
             {
@@ -336,3 +509,7 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _apology(call_ref: str) -> str:
+    return f"apology:{call_ref}"

@@ -16,6 +16,8 @@ NOTICE_HZ = 1400  # the recorder warning tone of ITU-T E.180
 NOTICE_BEEPS = 3
 NOTICE_ON_S, NOTICE_OFF_S = 0.25, 0.25
 RECORDING_NOTICE = "sounds/recording-notice.wav"  # in the instance folder
+APOLOGY = "sounds/apology.wav"  # in the instance folder: played to an abandoned call
+APOLOGY_NOTES = ((880, 0.3), (660, 0.5))  # a falling two-note chime, twice
 
 
 def tone(hz: float, seconds: float, amplitude: float = 0.5, rate: int = RATE) -> list[int]:
@@ -61,3 +63,20 @@ def recording_notice(instance_dir: Path) -> Path:
         beep = tone(NOTICE_HZ, NOTICE_ON_S) + silence(NOTICE_OFF_S)
         write_wav(path, beep * NOTICE_BEEPS)
     return path
+
+
+def apology_prompt(instance_dir: Path) -> Path:
+    """The prompt an answered call hears when no agent is free in time (predictive dialing):
+    the store's own recording ("sorry, we will call you back") in the instance folder if it
+    put one there, else a falling two-note chime made now. Never a SIT tone: that would tell
+    the customer's phone the number is out of service."""
+    path = instance_dir / APOLOGY
+    if not path.exists():
+        chime = [s for hz, secs in APOLOGY_NOTES for s in tone(hz, secs)] + silence(0.3)
+        write_wav(path, chime * 2)
+    return path
+
+
+def wav_seconds(path: Path) -> float:
+    with wave.open(str(path), "rb") as wav:
+        return wav.getnframes() / wav.getframerate()

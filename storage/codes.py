@@ -66,6 +66,7 @@ class AgentState(StrEnum):
     OFFLINE = "offline"
     READY = "ready"
     RINGING = "ringing"  # the customer's phone is ringing
+    PREVIEW = "preview"  # preview dialing: the agent reads the record before pressing Dial
     ON_CALL = "on_call"
     WRAP_UP = "wrap_up"
     PAUSED = "paused"

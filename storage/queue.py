@@ -10,7 +10,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
 from storage.codes import TaskStatus
-from storage.models import AgentStatus, CallTask, Customer, UserStore
+from storage.models import AgentStatus, CallAttempt, CallTask, Customer, UserStore
 
 CANDIDATES = 50
 # May this store's customer, with these calling windows and blocked days, be called now?
@@ -27,10 +27,14 @@ def claim_next_task(
     store_ids: Iterable[int],
     now: datetime,
     may_call: MayCall | None = None,
+    *,
+    agent_waiting: bool = True,
 ) -> CallTask | None:
     """Claim the most urgent due task (earliest deadline first) of the agent's stores that
-    ``may_call`` allows now (calling windows, holidays, the customer's own times)."""
-    candidates = session.execute(
+    ``may_call`` allows now (calling windows, holidays, the customer's own times).
+    ``agent_waiting=False`` (a predictive extra call, which may find no agent): tasks whose
+    customer was once abandoned are left for a call an agent is waiting for."""
+    query = (
         select(CallTask.id, CallTask.store_id, Customer.call_windows, Customer.blocked_days)
         .join(Customer, Customer.id == CallTask.customer_id)
         .where(CallTask.status == TaskStatus.PENDING)
@@ -38,7 +42,13 @@ def claim_next_task(
         .where(CallTask.store_id.in_(list(store_ids)))
         .order_by(CallTask.deadline_at, CallTask.next_attempt_at, CallTask.id)
         .limit(CANDIDATES)
-    ).all()
+    )
+    if not agent_waiting:
+        abandoned = select(CallAttempt.id).where(
+            CallAttempt.task_id == CallTask.id, CallAttempt.abandoned
+        )
+        query = query.where(~abandoned.exists())
+    candidates = session.execute(query).all()
     for task_id, store_id, windows, blocked in candidates:
         if may_call is not None and not may_call(store_id, windows, blocked):
             continue

@@ -6,7 +6,7 @@
 
   const { $, TEXTS, t, label, h, fmtDuration, fmtClock, parseTime, watchConnection } = window.Huifang;
 
-  const CALL_STATES = new Set(['ringing', 'on_call', 'wrap_up']);
+  const CALL_STATES = new Set(['preview', 'ringing', 'on_call', 'wrap_up']);
   const ANSWERED_STATES = new Set(['on_call', 'wrap_up']);
   const LOG_KEY = 'huifang.agent.calllog';
   const LOG_MAX = 10;
@@ -519,6 +519,26 @@
       }
     }
   });
+
+  // ---------- preview dialing: Dial (F9) and Skip on the previewed record ----------
+  const previewControls = $('preview-controls');
+  const btnDial = $('btn-dial');
+  const btnSkip = $('btn-skip');
+  function renderPreview() {
+    const previewing = S.state === 'preview';
+    previewControls.hidden = !previewing;
+    btnDial.disabled = btnSkip.disabled = !socket.connected || S.busy || !previewing;
+  }
+  btnDial.addEventListener('click', () => act('dial', {}));
+  btnSkip.addEventListener('click', () => act('skip', {}));
+  document.addEventListener('keydown', (ev) => {
+    if (ev.key !== 'F9' || ev.isComposing || ev.ctrlKey || ev.altKey || ev.metaKey) return;
+    ev.preventDefault();
+    if (!btnDial.disabled) btnDial.click();
+  });
+  socket.on('state', () => renderPreview());
+  socket.on('connect', renderPreview);
+  socket.on('disconnect', renderPreview);
 
   // ---------- server events ----------
   socket.on('state', (d) => {
