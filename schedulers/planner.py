@@ -35,6 +35,13 @@ OPEN = (TaskStatus.PENDING, TaskStatus.CLAIMED)
 class PlanResult:
     store: str
     tasks: list[CallTask] = field(default_factory=list)  # tasks created or extended
+    _listed: set[int] = field(default_factory=set, repr=False)  # id()s of ``tasks``
+
+    def list_task(self, task: CallTask) -> None:
+        """Add a task once (a set beside the list: hundreds of thousands at scale)."""
+        if id(task) not in self._listed:
+            self._listed.add(id(task))
+            self.tasks.append(task)
     items: int = 0
 
 
@@ -54,7 +61,7 @@ def plan_store(
         by_customer[item.customer_id].append(item)
     for chunk in _chunks(list(by_customer), CHUNK):
         _place(session, store, chunk, by_customer, now, t, policy, result)
-    session.flush()
+        session.flush()  # a chunk at a time: the unit of work stays small
     return result
 
 
@@ -99,8 +106,7 @@ def _place(session, store, customer_ids, by_customer, now, t, policy, result) ->
             task.items.append(_item(store, item))
             if not task.attempts and task not in placed:  # None until the new call is flushed
                 placed.append(task)
-            if task not in result.tasks:
-                result.tasks.append(task)
+            result.list_task(task)
             result.items += 1
         for task in placed:
             _schedule(task, windows.get(customer_id, (None, None)), calls[customer_id], t, policy)
