@@ -91,6 +91,11 @@ class Leg:
     apology_until: float | None = None
 
 
+def _apology(call_ref: str) -> str:
+    """The port that plays the apology to an abandoned call."""
+    return f"apology:{call_ref}"
+
+
 class SeatWorker:
     def __init__(self, config: Config, agent_id: int, backend: VoiceBackend) -> None:
         self.config = config
@@ -509,7 +514,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _apology(call_ref: str) -> str:
-    return f"apology:{call_ref}"
