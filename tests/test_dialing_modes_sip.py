@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from dialer.tones import APOLOGY_NOTES
 from schedulers.planner import plan_store
-from scripts.simulator import start_agent_phone, stop_sipp
+from scripts.simulator import start_agent_phone, start_sipp, stop_sipp
 from storage.codes import NetworkOutcome, Role, TaskStatus
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.models import CallAttempt, CallTask, StoreSetting
@@ -31,6 +31,7 @@ from tests.callcentre import AGENT_EVENTS
 
 pytestmark = pytest.mark.sip
 EVENTS = (*AGENT_EVENTS, "phone")
+FIVE = {"satisfaction": 5}
 HISTORY_ANSWERED, HISTORY_ABANDONED, HISTORY_UNANSWERED = 200, 1, 300
 
 
@@ -67,8 +68,8 @@ def chime_share(samples: list[int]) -> float:
     return sum(tone_share(samples, hz, 8000) for hz, _ in APOLOGY_NOTES)
 
 
-def seed(url: str, lina_phone: str, mode: str, *, history: bool) -> None:
-    """李娜 with her headset; four customers due a repair follow-up; the store in ``mode``.
+def seed(url: str, lina_phone: str, settings: dict[str, str], *, history: bool) -> None:
+    """李娜 with her headset; four customers due a repair follow-up; the store's ``settings``.
     With ``history``: today's earlier calls, few answered lately, one abandoned."""
     now = datetime.now(UTC)
     engine = make_engine(url)
@@ -77,7 +78,7 @@ def seed(url: str, lina_phone: str, mode: str, *, history: bool) -> None:
         personas.calls_around_the_clock(s, store)
         lina = personas.person(s, store, "lina", "李娜", Role.AGENT)
         lina.sip_extension = lina_phone
-        s.add(StoreSetting(store_id=store.id, key="dialing.mode", value=mode))
+        s.add_all(StoreSetting(store_id=store.id, key=k, value=v) for k, v in settings.items())
         closed = now - timedelta(days=1)
         people = (
             ("张伟", "+8613800138000"),
@@ -129,8 +130,8 @@ def _history(s, store, agent_id: int, now: datetime) -> None:
 
 @pytest.fixture
 def centre(request, tmp_path, sqlite_url):
-    """``request.param``: (dialing mode, with history)."""
-    mode, history = request.param
+    """``request.param``: (store settings, with history, the customers' SIPp scenario)."""
+    settings, history, scenario = request.param
     tap = TapBySource()
     lina_port, customers_port = (
         stack.free_port(socket.SOCK_DGRAM),
@@ -138,9 +139,11 @@ def centre(request, tmp_path, sqlite_url):
     )
     phones = [
         start_agent_phone(lina_port, log_dir=tmp_path),
-        start_agent_phone(customers_port, audio_port=tap.port, log_dir=tmp_path),
+        start_agent_phone(customers_port, audio_port=tap.port, log_dir=tmp_path)
+        if scenario == "agent_phone"  # answers at once; our RTP goes to the tap
+        else start_sipp(scenario, customers_port, log_dir=tmp_path),
     ]
-    seed(sqlite_url, f"sip:8001@127.0.0.1:{lina_port}", mode, history=history)
+    seed(sqlite_url, f"sip:8001@127.0.0.1:{lina_port}", settings, history=history)
     env = stack.stack_env(tmp_path, sqlite_url, customers_port)
     web = stack.start(env, "web", log=tmp_path / "web.log")
     stack.wait_for_web(env, web)
@@ -178,7 +181,12 @@ def attempts(sessions) -> list[CallAttempt]:
         return list(rows)
 
 
-@pytest.mark.parametrize("centre", [("preview", False)], indirect=True)
+PREVIEW = {"dialing.mode": "preview"}
+PREDICTIVE = {"dialing.mode": "predictive"}
+TIMED_WRAP_UP = {"dialing.mode": "progressive", "dialing.wrap_up_s": "6"}
+
+
+@pytest.mark.parametrize("centre", [(PREVIEW, False, "agent_phone")], indirect=True)
 def test_preview_pops_the_record_before_dialling_and_dial_places_the_call(centre):
     env, _tap, sessions = centre
     client, events = lina_ready(env)
@@ -195,7 +203,7 @@ def test_preview_pops_the_record_before_dialling_and_dial_places_the_call(centre
     client.disconnect()
 
 
-@pytest.mark.parametrize("centre", [("predictive", True)], indirect=True)
+@pytest.mark.parametrize("centre", [(PREDICTIVE, True, "agent_phone")], indirect=True)
 def test_predictive_gives_one_answer_to_lina_and_abandons_the_other_with_the_apology(
     centre, tmp_path
 ):
@@ -229,3 +237,28 @@ def test_predictive_gives_one_answer_to_lina_and_abandons_the_other_with_the_apo
     assert len(attempts(sessions)) == 3
     client.disconnect()
     assert "Traceback" not in (tmp_path / "dialer.log").read_text()
+
+
+@pytest.mark.parametrize("centre", [(TIMED_WRAP_UP, False, "answer")], indirect=True)
+def test_progressive_starts_the_next_call_in_the_last_seconds_of_a_timed_wrap_up(centre):
+    """Wrap-up timer 6 s; customers answer after ringing 1 s: the next call starts about
+    3 s (the fastest answer time) before the wrap-up's end, and reaches 李娜 once she has
+    submitted the outcome, never abandoned."""
+    env, _tap, sessions = centre
+    client, events = lina_ready(env)
+    first = events.wait_for("screen_pop", timeout=20)
+    assert events.wait_for("state", lambda d: d["state"] == "on_call")
+    call(client, "hangup", {})
+    assert events.wait_for("state", lambda d: d["state"] == "wrap_up")
+    wrap_started = time.monotonic()
+    while len(attempts(sessions)) < 2 and time.monotonic() < wrap_started + 10:
+        time.sleep(0.1)
+    started_after = time.monotonic() - wrap_started
+    assert 2.0 < started_after < 5.0, started_after  # not at once, and before the end (6 s)
+    call(client, "wrap_up", {"attempt_id": first["attempt_id"], "code": "completed"} | FIVE)
+    second = events.wait_for("screen_pop", lambda d: d["attempt_id"] != first["attempt_id"])
+    assert events.wait_for("state", lambda d: d["state"] == "on_call")
+    legs = attempts(sessions)
+    assert [a.id for a in legs if a.answered_at] == [first["attempt_id"], second["attempt_id"]]
+    assert not any(a.abandoned for a in legs)
+    client.disconnect()
