@@ -148,6 +148,24 @@ def abandon(session: Session, attempt_id: int, now: datetime) -> None:
         task.status, task.claimed_by_id, task.next_attempt_at = TaskStatus.PENDING, None, now
 
 
+def release_preview(
+    session: Session,
+    status: AgentStatus,
+    attempt: CallAttempt,
+    now: datetime,
+    delay: timedelta = timedelta(0),
+) -> None:
+    """A previewed call that will not be dialled (Skip, log-out, a seat restart): the
+    attempt goes (it never rang), the task is pending again (after ``delay``), the agent
+    leaves Preview for Ready."""
+    task = attempt.task
+    status.state, status.since, status.attempt_id = S.READY, now, None
+    session.flush()
+    session.delete(attempt)
+    task.status, task.claimed_by_id = TaskStatus.PENDING, None
+    task.next_attempt_at = max(task.next_attempt_at, now + delay)
+
+
 def answered_today(session: Session, store_ids: list[int], since: datetime) -> tuple[int, int]:
     """(answered, abandoned) calls of these stores since ``since`` (the local midnight):
     what the predictive pacer's abandonment cap is measured against."""
@@ -320,17 +338,27 @@ def recover_seat(session: Session, agent_id: int, now: datetime) -> list[int]:
     open_attempts = session.scalars(
         select(CallAttempt).where(CallAttempt.agent_id == agent_id, CallAttempt.ended_at.is_(None))
     ).all()
+    status = session.get(AgentStatus, agent_id)
+    theirs = status.attempt_id if status is not None else None  # the agent's own call
+    closed = [a.id for a in open_attempts]
     for attempt in open_attempts:
+        if status is not None and status.state == S.PREVIEW and attempt.id == theirs:
+            release_preview(session, status, attempt, now)  # never dialled: not a try
+            continue
         attempt.ended_at = now
         if attempt.abandoned:  # its task was re-queued when it was abandoned
             continue
-        if attempt.answered_at is not None:  # the agent still owes the outcome: wrap-up
-            _force_state(session, agent_id, S.WRAP_UP, now, attempt.id)
+        if attempt.answered_at is not None and attempt.id == theirs:
+            _force_state(session, agent_id, S.WRAP_UP, now, attempt.id)  # outcome owed
+            continue
+        if attempt.answered_at is not None:  # answered, waiting for the agent: nobody took it
+            abandon(session, attempt.id, now)
             continue
         attempt.network_outcome = N.FAILED
         _requeue(session, attempt, now)
-        _force_state(session, agent_id, S.READY, now, None)
-    return [a.id for a in open_attempts]
+        if attempt.id == theirs:
+            _force_state(session, agent_id, S.READY, now, None)
+    return closed
 
 
 def _force_state(session: Session, agent_id: int, state: S, now: datetime, attempt_id) -> None:

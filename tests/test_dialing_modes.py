@@ -3,6 +3,8 @@ back), calls started ahead of the agent, abandoned calls and the day's abandonme
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from console.services import preview
 from dialer.backend import CallEvent, CallEventKind, HungUpBy
 from dialer.dialing import DialingMode, SeatPolicy, seat_snapshot
@@ -125,3 +127,50 @@ def test_the_cap_stops_over_dialling_once_the_day_has_used_its_abandons():
     assert pacer.calls_to_start(Snapshot(ready, answered_today=400, stats=low)) > 1
     at_cap = Snapshot(ready, answered_today=400, abandoned_today=12, stats=low)
     assert pacer.calls_to_start(at_cap) == 1  # progressive: one for the one agent
+
+
+def test_logging_out_in_preview_gives_the_task_back_without_counting_a_try(sessions, lina):
+    from console.services import desk
+
+    order = _leg(sessions, lina, preview=True)
+    with session_scope(sessions) as s:
+        desk.log_out(s, lina, NOW)
+    with session_scope(sessions) as s:
+        task = s.get(CallTask, order.task_id)
+        assert (task.status, task.attempts) == (TaskStatus.PENDING, 0)
+        assert s.get(CallAttempt, order.attempt_id) is None
+        assert s.get(AgentStatus, lina).state == AgentState.OFFLINE
+
+
+def test_a_restarted_seat_abandons_an_answered_call_nobody_took_and_keeps_the_agents(
+    sessions, lina
+):
+    from dialer.seat import recover_seat
+
+    _li_ming_due(sessions)
+    mine = _leg(sessions, lina)
+    ahead = _leg(sessions, lina)  # an extra leg: she is ringing for the first
+    with session_scope(sessions) as s:
+        note_answer(s, mine.attempt_id, NOW)
+        assert take_call(s, lina, mine.attempt_id, NOW)
+        note_answer(s, ahead.attempt_id, NOW)  # answered while she talks: waiting
+        assert sorted(recover_seat(s, lina, NOW)) == sorted([mine.attempt_id, ahead.attempt_id])
+    with session_scope(sessions) as s:
+        status = s.get(AgentStatus, lina)
+        assert (status.state, status.attempt_id) == (AgentState.WRAP_UP, mine.attempt_id)
+        assert s.get(CallAttempt, ahead.attempt_id).abandoned
+        assert s.get(CallTask, ahead.task_id).status == TaskStatus.PENDING
+
+
+def _li_ming_due(sessions):
+    """A second customer due: 李明, whose car also left the workshop yesterday."""
+    from schedulers.planner import plan_store
+    from storage.models import Store
+    from tests import personas
+
+    with session_scope(sessions) as s:
+        store = s.scalars(select(Store)).one()
+        li = personas.customer(s, store, "李明", "M", ("+8613900139000",))
+        car = personas.car(s, li, vin="LFV2A21K8N3000002", plate="苏E5M2K1")
+        personas.repair_order(s, car, "RO-2", NOW - timedelta(hours=20), NOW - timedelta(hours=17))
+        plan_store(s, store, NOW)

@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash
 from console.services import capture, cases
 from console.services.scripts import parts_for_attempt
 from dialer.agent_state import check_transition
-from dialer.seat import close_task, first_usable_phone
+from dialer.seat import close_task, first_usable_phone, release_preview
 from schedulers.planner import book_callback
 from storage import consent
 from storage.codes import AgentState as S
@@ -54,6 +54,9 @@ def log_out(session: Session, agent_id: int, now: datetime) -> AgentStatus:
     status = status_of(session, agent_id)
     if status.state in (S.RINGING, S.ON_CALL):
         raise DomainError(N_("hang up before logging out"), code="call_in_progress")
+    previewed = session.get(CallAttempt, status.attempt_id) if status.attempt_id else None
+    if status.state == S.PREVIEW and previewed is not None:  # dialing modes: not dialled
+        release_preview(session, status, previewed, now)
     status.state, status.since, status.logged_in = S.OFFLINE, now, False
     return status
 
@@ -101,7 +104,7 @@ def save_draft(session: Session, agent_id: int, data: dict) -> Outcome:
 def _capture(session: Session, attempt: CallAttempt, outcome: Outcome, data: dict) -> None:
     """Survey answers (checked against the call's script) and each code's details. The
     overall satisfaction is the survey's ``overall`` answer when it has one."""
-    _kind, parts = parts_for_attempt(session, attempt)
+    _kind, parts = parts_for_attempt(session, attempt, record=True)  # the versions read
     outcome.answers = capture.answers(data.get("answers"), parts)
     outcome.satisfaction = capture.overall(outcome.answers, parts) or _satisfaction(
         data.get("satisfaction"), required=False

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from console.services.desk import status_of
 from dialer.agent_state import check_transition
+from dialer.seat import release_preview
 from storage.codes import AgentState as S
-from storage.codes import TaskStatus
 from storage.errors import N_, DomainError
 from storage.models import AgentStatus, CallAttempt
 
@@ -38,11 +38,7 @@ def skip(session: Session, agent_id: int, now: datetime) -> int:
     """The agent passes on the record: the never-dialled attempt goes, the task is pending
     again (after SKIP_DELAY) and the agent is Ready. Returns the task's id."""
     status, attempt = _previewed(session, agent_id)
-    task = attempt.task
-    status.state = check_transition(status.state, S.READY)
-    status.since, status.attempt_id = now, None
-    session.flush()
-    session.delete(attempt)
-    task.status, task.claimed_by_id = TaskStatus.PENDING, None
-    task.next_attempt_at = max(task.next_attempt_at, now + SKIP_DELAY)
-    return task.id
+    check_transition(status.state, S.READY)
+    task_id = attempt.task_id
+    release_preview(session, status, attempt, now, SKIP_DELAY)
+    return task_id
