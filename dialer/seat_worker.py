@@ -41,7 +41,7 @@ from dialer.dialing import (
 )
 from dialer.events import ROLE_SEAT, ToSeat, ToWeb
 from dialer.link import InternalLink
-from dialer.pacing import ABANDON_AFTER_S
+from dialer.pacing import ABANDON_AFTER_S, CallStats
 from dialer.seat import (
     AgentNotReady,
     DialOrder,
@@ -72,6 +72,7 @@ from storage.queue import agent_store_ids, next_due_at
 
 log = logging.getLogger("huifang.seat")
 IDLE_RECHECK = timedelta(seconds=60)
+TAKE_EVERY_S = 0.1  # an answered call waiting for the agent looks this often
 RECORDINGS = "recordings"  # in the instance folder: <attempt id>.wav
 CONTROL_ACTIONS = {ToSeat.HOLD: "hold", ToSeat.TRANSFER: "transfer", ToSeat.DTMF: "dtmf"}
 
@@ -89,6 +90,7 @@ class Leg:
     dialled: float
     answered: float | None = None
     apology_until: float | None = None
+    next_take: float = 0.0  # while waiting: when to look again whether the agent is free
 
 
 def _apology(call_ref: str) -> str:
@@ -212,7 +214,7 @@ class SeatWorker:
                     waiting=len(self._waiting()),
                     now=now(),
                     tz=self.config.tz,
-                    stats=recent_stats(s, list(self.policy.store_ids), self.config.ring_timeout_s),
+                    stats=self._stats(s),
                 )
                 wanted = self.policy.pacer().calls_to_start(snap)
         started = 0
@@ -221,9 +223,12 @@ class SeatWorker:
         with session_scope(self.sessions) as s:
             self.wake_at = self._next_pace(s)
 
-    def try_dial(self) -> None:
-        """Kept for callers of the progressive seat: one call if the agent is ready."""
-        self.start_leg()
+    def _stats(self, session: Session) -> CallStats:
+        """The predictive pacer's estimates from the stores' recent calls; progressive's
+        early start needs only the defaults (the fastest answer time)."""
+        if self.policy.mode != DialingMode.PREDICTIVE:
+            return CallStats(no_answer_after_s=self.config.ring_timeout_s)
+        return recent_stats(session, list(self.policy.store_ids), self.config.ring_timeout_s)
 
     def start_leg(self) -> bool:
         """Claim a task and dial it (preview: show it to the agent and wait for Dial)."""
@@ -306,8 +311,10 @@ class SeatWorker:
         t = time.monotonic()
         for ref in self._waiting():
             leg = self.legs[ref]
-            if self.call is None and self._take(ref, leg.attempt_id):
-                continue
+            if self.call is None and t >= leg.next_take:
+                leg.next_take = t + TAKE_EVERY_S
+                if self._take(ref, leg.attempt_id):
+                    continue
             if t - leg.answered >= ABANDON_AFTER_S:  # type: ignore[operator]
                 self._abandon(ref, leg)
         for ref, leg in list(self.legs.items()):
