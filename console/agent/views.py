@@ -4,6 +4,7 @@ from flask import Blueprint, render_template
 from flask_babel import get_locale
 
 from console.access import Permission, requires
+from console.db import config
 from console.labels import (
     AGENT_STATES,
     CHURN_DIRECTIONS,
@@ -23,8 +24,11 @@ bp = Blueprint("agent", __name__, url_prefix="/agent")
 @requires(Permission.TAKE_CALLS)
 def console():
     locale = str(get_locale())
+    twilio = config().twilio
     return render_template(
         "agent/console.html",
+        # Twilio mode with the browser leg: the page is the agent's headset (agent_twilio.js)
+        twilio_client=twilio is not None and twilio.agent_leg == "client",
         outcome_codes=list(pick(CONVERSATION_OUTCOMES, locale).items()),
         satisfaction_scale=[(v, pick(SATISFACTION, locale)[str(v)]) for v in (5, 4, 3, 2, 1)],
         network_labels=pick(NETWORK_OUTCOMES, locale),
