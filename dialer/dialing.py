@@ -57,20 +57,19 @@ class SeatPolicy:
 
 def seat_policy(session: Session, agent_id: int, telephony: str = "sip") -> SeatPolicy:
     """The agent's store's settings (the first of their stores: a seat has one mode).
-    Predictive over Twilio would be pooled, which is not wired yet: progressive there."""
+    Over Twilio, an answered call is bridged to the agent by Twilio itself (our TwiML), so
+    the seat cannot keep it waiting: no predictive (pooled, not wired yet) and no early
+    start; progressive there."""
     stores = tuple(sorted(agent_store_ids(session, agent_id)))
     if not stores:
         return SeatPolicy()
     settings = load_settings(session, stores[0])
     mode = DialingMode(settings.string("dialing.mode"))
-    if mode == DialingMode.PREDICTIVE and telephony != "sip":
-        mode = DialingMode.PROGRESSIVE
-    return SeatPolicy(
-        mode,
-        settings.number("dialing.abandon_cap_pct") / 100,
-        settings.number("dialing.wrap_up_s"),
-        stores,
-    )
+    wrap_up_s = settings.number("dialing.wrap_up_s")
+    if telephony != "sip":
+        mode = DialingMode.PROGRESSIVE if mode == DialingMode.PREDICTIVE else mode
+        wrap_up_s = 0
+    return SeatPolicy(mode, settings.number("dialing.abandon_cap_pct") / 100, wrap_up_s, stores)
 
 
 def seat_snapshot(

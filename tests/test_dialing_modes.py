@@ -174,3 +174,18 @@ def _li_ming_due(sessions):
         car = personas.car(s, li, vin="LFV2A21K8N3000002", plate="苏E5M2K1")
         personas.repair_order(s, car, "RO-2", NOW - timedelta(hours=20), NOW - timedelta(hours=17))
         plan_store(s, store, NOW)
+
+
+def test_over_twilio_the_seat_neither_over_dials_nor_starts_early(sessions, lina):
+    """Twilio bridges an answered call to the agent by itself: the seat cannot hold one."""
+    from dialer.dialing import seat_policy
+    from storage.models import StoreSetting
+
+    with session_scope(sessions) as s:
+        store_id = agent_store_ids(s, lina)[0]
+        for key, value in (("dialing.mode", "predictive"), ("dialing.wrap_up_s", "30")):
+            s.add(StoreSetting(store_id=store_id, key=key, value=value))
+    with session_scope(sessions) as s:
+        assert seat_policy(s, lina, "sip").mode == DialingMode.PREDICTIVE
+        twilio = seat_policy(s, lina, "twilio")
+        assert (twilio.mode, twilio.wrap_up_s) == (DialingMode.PROGRESSIVE, 0)
