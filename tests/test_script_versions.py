@@ -28,6 +28,11 @@ def edited(content, closing="感谢您！再见。"):
     return content
 
 
+def draft(sessions, agent_id, attempt_id, **data):
+    with session_scope(sessions) as s:
+        desk_service.save_draft(s, agent_id, {"attempt_id": attempt_id, **data})
+
+
 def test_the_first_call_stores_our_default_as_version_1_and_records_it(sessions):
     desk = seed(sessions)
     attempt_id = answered_call(sessions, desk.agent)
@@ -40,6 +45,10 @@ def test_the_first_call_stores_our_default_as_version_1_and_records_it(sessions)
             "repair_3dc",
             "standard",
         )
+        # the pop only reads (it is on the answer's hot path); the first draft records
+        assert s.get(CallAttempt, attempt_id).script_version_ids is None
+    draft(sessions, desk.agent, attempt_id, notes="车况良好")
+    with session_scope(sessions) as s:
         assert s.get(CallAttempt, attempt_id).script_version_ids == [version.id]
     assert script["versions"] == [version.id]
     assert [s["step"] for s in script["steps"]][:2] == ["opening", "consent"]
@@ -88,12 +97,16 @@ def test_a_call_keeps_its_version_after_an_edit_and_the_next_call_reads_the_new_
     desk = seed(sessions)
     attempt_id = answered_call(sessions, desk.agent)
     v1 = pop(sessions, attempt_id)["script"]["versions"]
+    edit_at = NOW + timedelta(minutes=1)  # a centre head saves a new version during the call
     with session_scope(sessions) as s:
         content = scripts.current_version(s, desk.store, "repair_3dc", "standard").content
         v2 = scripts.add_version(s, desk.store, "repair_3dc", "standard", edited(content),
-                                 desk.others["centre_head"], NOW).id  # fmt: skip
+                                 desk.others["centre_head"], edit_at).id  # fmt: skip
     reloaded = pop(sessions, attempt_id)["script"]  # the agent reloads the page mid-call
     assert reloaded["versions"] == v1 and "再见。" not in reloaded["steps"][-1]["text"]
+    draft(sessions, desk.agent, attempt_id, notes="客户要求下午三点再打")
+    with session_scope(sessions) as s:
+        assert s.get(CallAttempt, attempt_id).script_version_ids == v1
     with session_scope(sessions) as s:  # the customer asks to be called back at 15:00
         desk_service.wrap_up(s, desk.agent, {"attempt_id": attempt_id, "code": "call_back_later",
                                              "callback_at": "2026-11-19T15:00"}, NOW)  # fmt: skip
@@ -118,6 +131,7 @@ def test_a_merged_call_records_the_version_of_each_follow_up_it_covers(sessions)
         )  # fmt: skip
     attempt_id = answered_call(sessions, desk.agent)
     script = pop(sessions, attempt_id)["script"]
+    draft(sessions, desk.agent, attempt_id, answers={"maintenance": {"book": "yes"}})
     with session_scope(sessions) as s:
         ids = {v.script.task_type: v.id for v in s.scalars(select(ScriptVersion))}
         assert s.get(CallAttempt, attempt_id).script_version_ids == [

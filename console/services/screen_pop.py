@@ -16,6 +16,7 @@ from console.services.scripts import parts_for_attempt
 from storage.codes import CaseStatus
 from storage.consent import DEFAULTS, Channel, Purpose
 from storage.models import CallAttempt, CallTask, Case, Customer, Outcome, RepairOrder, Store, User
+from storage.settings import load_settings
 
 RECENT_VISITS = 5
 
@@ -114,8 +115,10 @@ def _visits(
 def _script(session: Session, attempt, store, locale: str, now: datetime) -> dict:
     """The call's script in steps, from the versions recorded on the attempt (the store's
     current ones the first time: see ``console.services.scripts.parts_for_attempt``)."""
-    kind, parts = parts_for_attempt(session, attempt)
-    return render_call(parts, script_fields(session, attempt, store, locale, now), locale, kind)
+    settings = load_settings(session, store.id)
+    kind, parts = parts_for_attempt(session, attempt, settings=settings)
+    fields = script_fields(session, attempt, store, locale, now, settings)
+    return render_call(parts, fields, locale, kind)
 
 
 def _draft(outcome: Outcome | None) -> dict:

@@ -27,25 +27,30 @@ from storage.models import (
     User,
     Vehicle,
 )
-from storage.settings import load_settings
+from storage.settings import StoreSettings, load_settings
 
 
 def script_fields(
-    session: Session, attempt: CallAttempt, store: Store, locale: str, now: datetime
+    session: Session,
+    attempt: CallAttempt,
+    store: Store,
+    locale: str,
+    now: datetime,
+    settings: StoreSettings | None = None,
 ) -> dict[str, str]:
     task, customer = attempt.task, attempt.task.customer
     tz = ZoneInfo(store.timezone)
     item = _leading_item(task.items)
     vehicle = item.vehicle if item else (customer.vehicles[0] if customer.vehicles else None)
     ro = _visit(session, store.id, task.items, vehicle)
-    agent = session.get(User, attempt.agent_id) if attempt.agent_id else None
+    agent = session.scalar(select(User.display_name).where(User.id == attempt.agent_id))
     delivery = _delivery(session, vehicle) if vehicle else None
     case = _open_case(session, customer.id)
     lang = lang_of(locale)
-    timing = timing_of(load_settings(session, store.id), tz)
+    timing = timing_of(settings or load_settings(session, store.id), tz)
     return {
         "customer": address(customer.name, customer.gender, customer.is_company, locale),
-        "agent": agent.display_name if agent else "",
+        "agent": agent or "",
         "store": store.name,
         "hotline": readable_phone(store.hotline),
         "car": _car(vehicle),

@@ -24,7 +24,7 @@ from console.script_wording import default_content
 from storage.codes import CustomerKind, TaskType
 from storage.errors import N_, DomainError
 from storage.models import CallAttempt, CallScript, Customer, RepairOrder, ScriptVersion
-from storage.settings import load_settings
+from storage.settings import StoreSettings, load_settings
 
 MAJOR_REPAIR_SETTING = "repair.major_amount_yuan"
 VIP_GRADES = frozenset({"VIP"})
@@ -42,31 +42,66 @@ def customer_kind(customer: Customer, ro_amounts: Iterable[Decimal | None], majo
     return CustomerKind.STANDARD
 
 
-def call_kind(session: Session, attempt: CallAttempt) -> CustomerKind:
+def call_kind(
+    session: Session, attempt: CallAttempt, settings: StoreSettings | None = None
+) -> CustomerKind:
     task = attempt.task
     numbers = [i.source_ref.removeprefix("ro:") for i in task.items if i.source_ref[:3] == "ro:"]
     amounts = session.scalars(
         select(RepairOrder.amount).where(
             RepairOrder.store_id == task.store_id, RepairOrder.ro_number.in_(numbers)
         )
-    )
-    major = load_settings(session, task.store_id).number(MAJOR_REPAIR_SETTING)
-    return customer_kind(task.customer, list(amounts) if numbers else [], major)
+    ) if numbers else []  # fmt: skip
+    settings = settings or load_settings(session, task.store_id)
+    return customer_kind(task.customer, list(amounts), settings.number(MAJOR_REPAIR_SETTING))
 
 
-def parts_for_attempt(session: Session, attempt: CallAttempt) -> tuple[str, list[ScriptPart]]:
-    """The customer kind and the script of each follow-up the call covers. The first time,
-    the store's current versions, recorded on the attempt; after that (a reload, the wrap-up)
-    the recorded ones, even if a centre head has edited the script since."""
+def parts_for_attempt(
+    session: Session,
+    attempt: CallAttempt,
+    *,
+    record: bool = False,
+    settings: StoreSettings | None = None,
+) -> tuple[str, list[ScriptPart]]:
+    """The customer kind and the script of each follow-up the call covers: the versions
+    recorded on the attempt, else each script's newest version created by the time the
+    customer answered (so a reload mid-call, or the wrap-up, reads what the agent was shown
+    even if a centre head has saved a new version since). ``record``: write them on the
+    attempt (the first draft does; a screen pop stays a read, off the answer's hot path)."""
     if attempt.script_version_ids:
         versions = _by_ids(session, attempt.script_version_ids)
         if versions:
             return versions[0].script.customer_kind, [_part(v) for v in versions]
-    kind = call_kind(session, attempt)
+    kind = call_kind(session, attempt, settings)
     types = call_order(attempt.task.types) or [TaskType.CALLBACK]
-    versions = [current_version(session, attempt.task.store_id, t, kind) for t in types]
-    attempt.script_version_ids = [v.id for v in versions]
+    versions = versions_at(session, attempt.task.store_id, types, kind,
+                           attempt.answered_at or attempt.started_at)  # fmt: skip
+    if record:
+        attempt.script_version_ids = [v.id for v in versions]
     return kind, [_part(v) for v in versions]
+
+
+def versions_at(
+    session: Session, store_id: int, task_types: list[str], kind: str, at: datetime
+) -> list[ScriptVersion]:
+    """The version of each script a call answered at ``at`` reads: the newest created by
+    then, else version 1 (our default, stored when first needed, possibly just now). One
+    query for them all: this is on the screen pop's path."""
+    rows = session.execute(
+        select(ScriptVersion, CallScript)
+        .join(CallScript, CallScript.id == ScriptVersion.script_id)
+        .where(
+            CallScript.store_id == store_id,
+            CallScript.customer_kind == kind,
+            CallScript.task_type.in_(task_types),
+        )
+        .order_by(ScriptVersion.number)
+    )
+    chosen: dict[str, ScriptVersion] = {}
+    for version, script in rows:
+        if version.number == 1 or version.created_at <= at:
+            chosen[script.task_type] = version  # ascending: the newest in time wins
+    return [chosen.get(t) or current_version(session, store_id, t, kind) for t in task_types]
 
 
 def _by_ids(session: Session, ids: list[int]) -> list[ScriptVersion]:
