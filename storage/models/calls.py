@@ -83,7 +83,8 @@ class CallAttempt(Base):
     carrier_status: Mapped[str | None] = mapped_column(String(32))  # last carrier status applied
     abandoned: Mapped[bool] = mapped_column(default=False)  # answered, no agent free in time
     recording_path: Mapped[str | None] = mapped_column(String(300))  # relative to the instance
-    # the script versions the agent was shown (script_version.id), fixed at the first screen pop
+    # the script versions the agent was shown (script_version.id): each script's newest as of
+    # the answer, recorded by the first draft (console.services.scripts.parts_for_attempt)
     script_version_ids: Mapped[list[int] | None] = mapped_column(JSON)
     task: Mapped[CallTask] = relationship()
     phone: Mapped[Phone | None] = relationship()
