@@ -42,6 +42,7 @@ class PlanResult:
         if id(task) not in self._listed:
             self._listed.add(id(task))
             self.tasks.append(task)
+
     items: int = 0
 
 
