@@ -30,8 +30,15 @@ from storage.codes import Role
         ),
         (
             Role.GENERAL_MANAGER,
-            {P.WATCH_WALLBOARD, P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.EXPORT_ARCHIVE, P.VIEW_AUDIT,
-             P.READ_NOTICES, P.APPROVE_CAMPAIGN},  # fmt: skip
+            {
+                P.WATCH_WALLBOARD,
+                P.VIEW_ARCHIVE,
+                P.EDIT_ARCHIVE,
+                P.EXPORT_ARCHIVE,
+                P.VIEW_AUDIT,
+                P.READ_NOTICES,
+                P.APPROVE_CAMPAIGN,
+            },  # fmt: skip
         ),
         (Role.REPRESENTATIVE, {P.VIEW_ARCHIVE, P.EDIT_ARCHIVE, P.READ_NOTICES, P.SEND_SMS}),
         (Role.SERVICE_ADVISOR, {P.READ_NOTICES}),  # e.g. a complaint case handed to them
