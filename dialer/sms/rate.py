@@ -10,6 +10,9 @@ from collections.abc import Callable
 
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
+# Sends are spaced a little wider than the provider's limit asks: their arrival there jitters
+# with threads and the network, and a provider counts any second, not ours.
+UNDER_THE_LIMIT = 0.97
 
 
 class TokenBucket:
@@ -77,9 +80,8 @@ class Buckets:
     def for_sender(self, sender: str, rate: float) -> TokenBucket:
         with self._lock:
             bucket = self._buckets.get(sender)
-            if bucket is None or bucket.rate != rate:
-                # a tenth of a second's worth at once at most: a short pause (a database commit
-                # between batches) is made up without ever passing the rate over a second
-                burst = max(1, int(rate) // 10)
-                bucket = self._buckets[sender] = TokenBucket(rate, burst)
+            if bucket is None or bucket.rate != rate * UNDER_THE_LIMIT:
+                # one at a time, evenly spaced: a burst saved up during a pause would put more
+                # than ``rate`` sends into the provider's next second
+                bucket = self._buckets[sender] = TokenBucket(rate * UNDER_THE_LIMIT, 1)
             return bucket
