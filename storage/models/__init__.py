@@ -37,6 +37,7 @@ from storage.models.sms import (
     SmsTemplate,
     SmsUploadLine,
 )
+from storage.models.sms_versions import SmsTemplateVersion
 
 __all__ = [
     "AgentStatus",
@@ -70,6 +71,7 @@ __all__ = [
     "SmsRsvp",
     "SmsStatusReport",
     "SmsTemplate",
+    "SmsTemplateVersion",
     "SmsUploadLine",
     "Store",
     "TaskItem",
