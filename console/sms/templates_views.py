@@ -1,6 +1,6 @@
 """Message templates (短信模板): the list, the editor with a live preview and part counter (the
 preview asks the server, which renders a sample customer and counts the parts with the store's
-signature and, for marketing, the opt-out line)."""
+signature and, for marketing, the opt-out line), and a template's versions, read-only."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from flask_login import current_user
 
 from console.access import Permission as P
 from console.access import requires
-from console.db import transaction, utcnow
-from console.services import sms
+from console.db import config, transaction, utcnow
+from console.services import sms, sms_versions
 from console.sms.common import LABELS, error_page, label
 from storage.errors import DomainError, InvalidInput
 from storage.sms.render import FIELDS
@@ -36,7 +36,7 @@ def save():
     template_id = request.form.get("id", type=int)
     try:
         with transaction() as s:
-            saved = sms.save_template(
+            saved = sms_versions.save(
                 s, current_user.id, template_id, request.form.to_dict(), utcnow()
             )
             saved_id, version = saved.id, saved.version
@@ -51,6 +51,16 @@ def save():
         ), 400
     flash(_("Template saved (version %(version)s).", version=version), "success")
     return redirect(url_for(".index", id=saved_id))
+
+
+@bp.get("/<int:template_id>/versions")
+@requires(P.SEND_SMS)
+def versions(template_id: int):
+    with transaction() as s:
+        result = sms_versions.history(s, current_user.id, template_id)
+    return render_template(
+        "sms/versions.html", r=result, labels=LABELS, label=label, tz=config().tz
+    )
 
 
 @bp.post("/preview")
