@@ -3,8 +3,10 @@ transition is a domain error, never a silent overwrite."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from storage.codes import AgentState as S
-from storage.errors import N_, DomainError
+from storage.errors import N_, DomainError, InvalidInput
 
 TRANSITIONS: dict[S, frozenset[S]] = {
     S.OFFLINE: frozenset({S.PAUSED}),  # logging in leaves the agent paused, not yet ready
@@ -32,3 +34,24 @@ def check_transition(current: str, target: str) -> S:
             target=tgt.value,
         )
     return tgt
+
+
+class PauseReason(StrEnum):
+    """Why a paused agent is not taking calls (kept on ``AgentStatus.pause_reason``)."""
+
+    BREAK = "break"
+    LUNCH = "lunch"
+    TRAINING = "training"
+    MEETING = "meeting"
+
+
+def pause_reason(raw: object) -> PauseReason | None:
+    """The reason an agent gave for a pause; None when they gave none (a login's pause)."""
+    if raw in (None, ""):
+        return None
+    try:
+        return PauseReason(str(raw))
+    except ValueError:
+        raise InvalidInput(
+            N_("unknown pause reason"), field="pause_reason", value=str(raw)
+        ) from None

@@ -11,7 +11,7 @@ from werkzeug.security import check_password_hash
 
 from console.services import capture, cases
 from console.services.scripts import parts_for_attempt
-from dialer.agent_state import check_transition
+from dialer.agent_state import check_transition, pause_reason
 from dialer.seat import close_task, first_usable_phone, release_preview
 from schedulers.planner import book_callback
 from storage import consent
@@ -47,6 +47,7 @@ def log_in(session: Session, agent_id: int, now: datetime) -> AgentStatus:
     status = status_of(session, agent_id)
     if not status.logged_in:
         status.state, status.since, status.logged_in = S.PAUSED, now, True
+        status.pause_reason = None
     return status
 
 
@@ -61,16 +62,21 @@ def log_out(session: Session, agent_id: int, now: datetime) -> AgentStatus:
     return status
 
 
-def set_state(session: Session, agent_id: int, target: str, now: datetime) -> AgentStatus:
-    """Ready or paused, chosen by the agent."""
+def set_state(
+    session: Session, agent_id: int, target: str, now: datetime, reason: object = None
+) -> AgentStatus:
+    """Ready or paused, chosen by the agent; a pause with its reason (break, lunch, training,
+    meeting). Another reason while paused starts a new pause."""
     if target not in AGENT_CHOSEN_STATES:
         raise InvalidInput(N_("an agent can only choose ready or paused"), target=target)
+    why = pause_reason(reason) if target == S.PAUSED else None
     status = status_of(session, agent_id)
     if status.state == S.WRAP_UP:
         raise DomainError(N_("record the outcome of the call first"), code="outcome_pending")
     if status.state != target:
         check_transition(status.state, target)
-        status.state, status.since = target, now
+    if status.state != target or status.pause_reason != why:
+        status.state, status.since, status.pause_reason = target, now, why
     return status
 
 
@@ -138,6 +144,7 @@ def wrap_up(session: Session, agent_id: int, data: dict, now: datetime) -> Outco
     nxt = S.PAUSED if data.get("next") == S.PAUSED else S.READY
     check_transition(status.state, nxt)
     status.state, status.since, status.attempt_id = nxt, now, None
+    status.pause_reason = pause_reason(data.get("pause_reason")) if nxt == S.PAUSED else None
     return outcome
 
 
