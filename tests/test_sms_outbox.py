@@ -16,12 +16,13 @@ from dialer.sms.gateway import Ambiguous, Lookup, NotTaken, OptedOut, Refused, S
 from dialer.sms.rate import TokenBucket
 from dialer.sms.sender import OutboxSender, SendPolicy
 from storage import consent
+from storage.codes import Role
 from storage.db import session_scope
-from storage.models import Phone, SmsCampaign, SmsOutbox, SmsRsvp
+from storage.models import Phone, SmsCampaign, SmsOutbox, SmsRsvp, Store
 from storage.sms import outbox, replies, reports
 from storage.sms.codes import CampaignState, Intent, Kind, Reason, State
 from storage.sms.outbox import Finding
-from tests import sms_seed
+from tests import personas, sms_seed
 
 NOW = datetime(2026, 12, 21, 2, 0, tzinfo=UTC)
 
@@ -342,3 +343,39 @@ def test_a_campaign_with_nothing_left_to_send_is_done(sessions):
     with session_scope(sessions) as s:
         assert campaigns.finish_done(s, NOW) == [c.id]
         assert s.get_one(SmsCampaign, c.id).state == CampaignState.DONE
+
+
+def test_a_transient_failure_reported_after_the_campaign_finished_is_still_retried(sessions):
+    from storage.sms import campaigns
+
+    c, row_id = _sent(sessions)
+    with session_scope(sessions) as s:
+        assert campaigns.finish_done(s, NOW) == [c.id]
+    _report(sessions, "undelivered", 30003)  # handset unreachable: try again in an hour
+    with session_scope(sessions) as s:
+        assert s.get_one(SmsCampaign, c.id).state == CampaignState.SENDING
+        due = outbox.claim(s, "later", 10, NOW + reports.RETRY_AFTER, [c.store_id])
+        assert [d.id for d in due] == [row_id], "without it the row would wait forever"
+
+
+def test_a_message_resent_by_a_supervisor_after_the_campaign_finished_goes_out(sessions):
+    from storage.sms import campaigns
+
+    c, claimed = _left_sending(sessions, 1)
+    with session_scope(sessions) as s:
+        boss = personas.person(s, s.get_one(Store, c.store_id), "boss", "周主管", Role.CENTRE_HEAD)
+        outbox.reconciled(s, claimed[0].id, Finding.CANNOT_TELL, NOW, "twilio")
+        assert campaigns.finish_done(s, NOW) == [c.id]  # unknown rows wait on their own list
+        assert outbox.resolve_unknown(s, claimed[0].id, True, boss.id, NOW)
+    with session_scope(sessions) as s:
+        assert s.get_one(SmsCampaign, c.id).state == CampaignState.SENDING
+        assert [d.id for d in outbox.claim(s, "again", 10, NOW, [c.store_id])] == [claimed[0].id]
+
+
+def test_a_cancelled_campaign_is_not_reopened_by_a_late_transient_failure(sessions):
+    c, _ = _sent(sessions)
+    with session_scope(sessions) as s:
+        s.get_one(SmsCampaign, c.id).state = CampaignState.CANCELLED
+    _report(sessions, "undelivered", 30003)
+    with session_scope(sessions) as s:
+        assert s.get_one(SmsCampaign, c.id).state == CampaignState.CANCELLED

@@ -270,4 +270,21 @@ def resolve_unknown(
         .where(SmsOutbox.id == outbox_id, SmsOutbox.state == State.UNKNOWN)
         .values(resolved_by_id=user_id, **target)
     )
-    return _changed(session, statement) == 1
+    if _changed(session, statement) != 1:
+        return False
+    if resend:
+        reopen(session, outbox_id)
+    return True
+
+
+def reopen(session: Session, outbox_id: int) -> None:
+    """A row queued again (a supervisor's resend, a transient delivery failure) sends only while
+    its campaign is ``sending``: a campaign already done goes back to sending. A cancelled one
+    stays cancelled."""
+    campaign_id = select(SmsOutbox.campaign_id).where(SmsOutbox.id == outbox_id)
+    session.execute(
+        update(SmsCampaign)
+        .where(SmsCampaign.id == campaign_id.scalar_subquery())
+        .where(SmsCampaign.state == CampaignState.DONE)
+        .values(state=CampaignState.SENDING, finished_at=None)
+    )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import SmsOutbox, SmsStatusReport
 from storage.sms.codes import Reason, State
-from storage.sms.outbox import CARRIER_SOURCE, MAX_ATTEMPTS, opt_out
+from storage.sms.outbox import CARRIER_SOURCE, MAX_ATTEMPTS, opt_out, reopen
 
 # the provider's words (Twilio's message statuses) -> our state; None: nothing to change
 STATUSES: dict[str, State | None] = {
@@ -112,6 +112,8 @@ def _failed(session: Session, row: SmsOutbox, report: Report, now: datetime) -> 
     code = report.error_code
     if code in RETRIED_CODES and row.attempts < MAX_ATTEMPTS:
         row.state, row.next_at, row.provider_id = State.QUEUED, now + RETRY_AFTER, None
+        session.flush()
+        reopen(session, row.id)
         return
     row.state, row.done_at = State.FAILED, now
     row.reason = Reason.OPTED_OUT if code in OPTED_OUT_CODES else Reason.UNDELIVERED
