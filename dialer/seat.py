@@ -236,10 +236,11 @@ def record_answer(session: Session, agent_id: int, attempt_id: int, now: datetim
 
 
 def record_end(
-    session: Session, agent_id: int, attempt_id: int, event: CallEvent, now: datetime
+    session: Session, agent_id: int | None, attempt_id: int, event: CallEvent, now: datetime
 ) -> bool:
     """Store how the attempt ended. Answered: the agent wraps up and the task waits for the
     outcome. Not answered: the task is re-queued or closed and the agent is ready again.
+    ``agent_id`` None: a store's pooled call no agent had (dialer/twilio/queue.py).
     Returns whether the call had been answered."""
     attempt = session.get_one(CallAttempt, attempt_id)
     attempt.ended_at = now
@@ -255,7 +256,7 @@ def record_end(
         move_agent(session, agent_id, S.ON_CALL, S.WRAP_UP, now)
         return True
     _requeue(session, attempt, now)
-    status = session.get(AgentStatus, agent_id)
+    status = session.get(AgentStatus, agent_id) if agent_id is not None else None
     if status is not None and status.attempt_id == attempt.id:  # not a leg started ahead
         move_agent(session, agent_id, S.RINGING, S.READY, now, attempt_id=None)
     return False

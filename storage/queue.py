@@ -23,7 +23,7 @@ def agent_store_ids(session: Session, agent_id: int) -> list[int]:
 
 def claim_next_task(
     session: Session,
-    agent_id: int,
+    agent_id: int | None,
     store_ids: Iterable[int],
     now: datetime,
     may_call: MayCall | None = None,
@@ -33,7 +33,8 @@ def claim_next_task(
     """Claim the most urgent due task (earliest deadline first) of the agent's stores that
     ``may_call`` allows now (calling windows, holidays, the customer's own times).
     ``agent_waiting=False`` (a predictive extra call, which may find no agent): tasks whose
-    customer was once abandoned are left for a call an agent is waiting for."""
+    customer was once abandoned are left for a call an agent is waiting for.
+    ``agent_id`` None: a store's pool claims it (Twilio's pooled dialing), no agent yet."""
     query = (
         select(CallTask.id, CallTask.store_id, Customer.call_windows, Customer.blocked_days)
         .join(Customer, Customer.id == CallTask.customer_id)
