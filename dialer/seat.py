@@ -253,10 +253,13 @@ def record_end(
     if attempt.abandoned:  # re-queued when it was abandoned; the agent never had it
         return False
     if answered:
-        move_agent(session, agent_id, S.ON_CALL, S.WRAP_UP, now)
+        if agent_id is not None:
+            move_agent(session, agent_id, S.ON_CALL, S.WRAP_UP, now)
         return True
     _requeue(session, attempt, now)
-    status = session.get(AgentStatus, agent_id) if agent_id is not None else None
+    if agent_id is None:  # a pooled call no agent had
+        return False
+    status = session.get(AgentStatus, agent_id)
     if status is not None and status.attempt_id == attempt.id:  # not a leg started ahead
         move_agent(session, agent_id, S.RINGING, S.READY, now, attempt_id=None)
     return False
