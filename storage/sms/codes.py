@@ -102,7 +102,7 @@ STATE_LABELS = {
     State.QUEUED: N_("Queued"),
     State.SENDING: N_("Sending"),
     State.SENT: N_("Sent"),
-    State.DELIVERED: N_("Delivered"),
+    State.DELIVERED: N_("Delivered to the phone"),
     State.FAILED: N_("Failed"),
     State.UNKNOWN: N_("Unknown"),
 }
