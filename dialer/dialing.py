@@ -3,7 +3,9 @@
 Modes (store setting ``dialing.mode``): ``preview`` (the record first, the agent presses Dial),
 ``progressive`` (one customer per ready agent, and the next call in the last seconds of a
 timed wrap-up), ``predictive`` (per seat in SIP mode: up to 3 customer legs for one agent,
-within the day's abandonment cap). See dialer.pacing for the arithmetic.
+within the day's abandonment cap; pooled over Twilio: the store's pool dials for all its
+agents, dialer/twilio/pool.py, and the seats dial nothing). See dialer.pacing for the
+arithmetic.
 """
 
 from __future__ import annotations
@@ -48,28 +50,46 @@ class SeatPolicy:
     abandon_cap: float = 0.03  # of the day's answered calls
     wrap_up_s: int = 0  # 0: the agent ends the wrap-up (its end is not predictable)
     store_ids: tuple[int, ...] = ()
+    pooled: bool = False  # Twilio predictive: the store's pool places the calls, not the seat
 
     def pacer(self) -> Pacer:
+        if self.pooled:
+            return NoCalls()
         if self.mode == DialingMode.PREDICTIVE:
             return PredictivePacer(PacingMode.PER_SEAT, abandon_cap=self.abandon_cap)
         return ProgressivePacer(PacingMode.PER_SEAT)
 
 
+class NoCalls:
+    """The pacer of a seat whose store's pool dials (Twilio predictive): never a call."""
+
+    def calls_to_start(self, snap: Snapshot) -> int:
+        return 0
+
+
+def is_pooled(mode: str, telephony: str) -> bool:
+    """Predictive over Twilio is pooled: answered calls wait in the store's queue for any
+    agent (dialer/twilio/pool.py)."""
+    return telephony == "twilio" and mode == DialingMode.PREDICTIVE
+
+
 def seat_policy(session: Session, agent_id: int, telephony: str = "sip") -> SeatPolicy:
     """The agent's store's settings (the first of their stores: a seat has one mode).
     Over Twilio, an answered call is bridged to the agent by Twilio itself (our TwiML), so
-    the seat cannot keep it waiting: no predictive (pooled, not wired yet) and no early
-    start; progressive there."""
+    the seat cannot keep it waiting: no early start, and predictive is the store's pool's
+    (the seat dials nothing; its agent takes callers from the store's queue)."""
     stores = tuple(sorted(agent_store_ids(session, agent_id)))
     if not stores:
         return SeatPolicy()
     settings = load_settings(session, stores[0])
     mode = DialingMode(settings.string("dialing.mode"))
     wrap_up_s = settings.number("dialing.wrap_up_s")
+    pooled = is_pooled(mode, telephony)
     if telephony != "sip":
-        mode = DialingMode.PROGRESSIVE if mode == DialingMode.PREDICTIVE else mode
+        mode = DialingMode.PROGRESSIVE if pooled else mode  # no per-seat pacing to do
         wrap_up_s = 0
-    return SeatPolicy(mode, settings.number("dialing.abandon_cap_pct") / 100, wrap_up_s, stores)
+    cap = settings.number("dialing.abandon_cap_pct") / 100
+    return SeatPolicy(mode, cap, wrap_up_s, stores, pooled)
 
 
 def seat_snapshot(

@@ -2,7 +2,8 @@
 
 It learns who is logged in from the web tier (``seats``, ``seat_login``, ``seat_logout`` on
 ``/internal``), gives each worker its own SIP port from the configured plan, restarts a
-worker that dies, and stops them all on SIGTERM.
+worker that dies, and stops them all on SIGTERM. In Twilio mode it also runs the stores'
+pools (pooled predictive dialing, dialer/twilio/pool.py) on a thread of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from storage.config import Config
 log = logging.getLogger("huifang.dialer")
 RESTART_DELAY_S = 2.0
 STOP_GRACE_S = 5.0
+POOL_STOP_S = 5.0
 
 
 @dataclass
@@ -66,14 +68,35 @@ class DialerSupervisor:
         if not self.link.connect(stop):
             return
         log.info("dialer supervisor connected to %s", self.config.web_url)
+        pools = self._start_pools(stop)
         try:
             while not stop.wait(0.2):
                 self.apply_commands()
                 self.reconcile()
         finally:
+            if pools is not None:
+                pools.join(POOL_STOP_S)
             self.link.close()
             for agent_id in list(self.seats):
                 self.stop_seat(agent_id)
+
+    def _start_pools(self, stop: threading.Event) -> threading.Thread | None:
+        """Twilio mode: the thread that paces the stores' pools (each store by one process
+        at a time, whichever holds its lease)."""
+        if self.config.telephony != "twilio":
+            return None
+        from dialer.twilio.pool_dialer import PoolDialer
+        from dialer.twilio.wiring import pool_placer
+        from storage.db import make_engine, make_session_factory
+
+        engine = make_engine(self.config.database_url)
+        dialer = PoolDialer(
+            self.config, engine, make_session_factory(engine), pool_placer(self.config),
+            self.link.emit,
+        )  # fmt: skip
+        thread = threading.Thread(target=dialer.run, args=(stop,), name="pools", daemon=True)
+        thread.start()
+        return thread
 
     def apply_commands(self) -> None:
         while not self.commands.empty():

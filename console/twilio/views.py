@@ -1,6 +1,7 @@
 """Twilio's webhooks and the agent's Voice SDK token. The webhooks carry no session: each is
 checked against Twilio's signature over our public URL (403 otherwise) and is exempt from CSRF;
-the logic is in dialer/twilio/webhooks.py. Outside Twilio mode every route here is a 404."""
+the logic is in dialer/twilio/webhooks.py, and for a store's pooled calls (the queue and the
+agents' legs) in dialer/twilio/queue.py. Outside Twilio mode every route here is a 404."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from console import csrf
 from console.access import Permission, requires
 from console.db import config, transaction, utcnow
 from console.realtime.notifier import notifier
-from dialer.twilio import webhooks
+from dialer.twilio import queue, webhooks
 from dialer.twilio.status import StatusReport
 from dialer.twilio.tokens import TokensUnavailable, agent_identity, voice_token
 from storage.config import TwilioSettings
@@ -55,9 +56,9 @@ def signed_by_twilio(view):
 def voice_answer():
     report = StatusReport.from_form(request.form)
     with transaction() as s:
-        twiml, forward = webhooks.answer(s, _settings(), _attempt_id(), report)
+        twiml, forward = webhooks.answer(s, _settings(), _attempt_id(), report, utcnow())
     _send(forward)
-    return Response(twiml, mimetype="text/xml")
+    return _twiml(twiml)
 
 
 @bp.post("/voice/status")
@@ -85,10 +86,85 @@ def token():
     return jsonify(token=jwt, identity=agent_identity(current_user.id))
 
 
+# ---------- a store's pooled calls: the queue, and the agents' legs that take from it ----------
+
+
+@bp.post("/queue/wait")
+@signed_by_twilio
+def queue_wait():
+    turn = request.args.get("turn", 0, type=int)
+    with transaction() as s:
+        twiml = queue.wait(s, _settings(), _required("attempt"), turn, utcnow())
+    return _twiml(twiml)
+
+
+@bp.post("/queue/left")
+@signed_by_twilio
+def queue_left():
+    result = request.form.get("QueueResult", "")
+    with transaction() as s:
+        twiml = queue.left(s, _required("attempt"), result, utcnow())
+    return _twiml(twiml)
+
+
+@bp.post("/queue/agent")
+@signed_by_twilio
+def queue_agent():
+    with transaction() as s:
+        twiml = queue.agent_twiml(s, _settings(), _required("agent"), _required("store"))
+    return _twiml(twiml)
+
+
+@bp.post("/queue/bridge")
+@signed_by_twilio
+def queue_bridge():
+    caller = request.form.get("CallSid", "")
+    try:
+        with transaction() as s:
+            news = queue.bridge(s, _required("agent"), caller, utcnow())
+    except IntegrityError:  # the same request twice at the same instant
+        news = None
+    _send(news)
+    return _twiml(str(queue.VoiceResponse()))  # nothing to say: connect them at once
+
+
+@bp.post("/queue/agent-status")
+@signed_by_twilio
+def queue_agent_status():
+    report = StatusReport.from_form(request.form)
+    try:
+        with transaction() as s:
+            news = queue.agent_leg_status(
+                s, _required("agent"), report, request.form.to_dict(), utcnow()
+            )
+    except IntegrityError:
+        news = None
+    _send(news)
+    return "", 204
+
+
 def _attempt_id() -> int | None:
     return request.args.get("attempt", type=int)
 
 
-def _send(forward: webhooks.Forward | None) -> None:
-    if forward is not None:
-        notifier().carrier_status(forward.agent_id, forward.report.as_payload())
+def _required(name: str) -> int:
+    value = request.args.get(name, type=int)
+    if value is None:
+        abort(400)
+    return value
+
+
+def _twiml(twiml: str) -> Response:
+    return Response(twiml, mimetype="text/xml")
+
+
+def _send(news: webhooks.Forward | queue.AgentNews | None) -> None:
+    """Forward a callback to the process that placed the call, or tell a pooled call's agent."""
+    if isinstance(news, webhooks.Forward):
+        notifier().carrier_status(news.agent_id, news.report.as_payload())
+    elif news is not None:
+        if news.say == queue.Say.SCREEN_POP and news.attempt_id is not None:
+            notifier().screen_pop(news.agent_id, news.attempt_id)
+        elif news.say == queue.Say.CALL_ENDED and news.attempt_id is not None:
+            notifier().call_ended(news.agent_id, news.attempt_id, news.hung_up_by)
+        notifier().agent_changed(news.agent_id)

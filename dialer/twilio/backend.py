@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 import queue
 import time
 import uuid
@@ -22,15 +21,14 @@ from twilio.rest import Client
 from dialer.backend import CallEvent, CallEventKind, DialError, VoiceBackend
 from dialer.twilio.call import TwilioCall
 from dialer.twilio.client import make_client
-from dialer.twilio.errors import CallRefused, placed
-from dialer.twilio.pacing import TokenBucket
+from dialer.twilio.errors import CallRefused
+from dialer.twilio.pacing import CallRate, TokenBucket
+from dialer.twilio.placing import call_params, create_call
 from dialer.twilio.status import StatusReport
-from dialer.twilio.webhooks import ANSWER_PATH, STATUS_PATH, webhook_url
 from storage.config import TwilioSettings
 
 log = logging.getLogger(__name__)
 
-STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 CALLBACK_GRACE_S = 60.0  # after the ring time (or our hangup), how long to wait for the end
 INBOX_WAIT_S = 10.0  # dial() waits this long at most for the link to the web tier
 
@@ -55,13 +53,15 @@ class TwilioBackend(VoiceBackend):
         give_up_after_s: float | None = CALLBACK_GRACE_S,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        rate: CallRate | None = None,
     ) -> None:
         self.settings = settings
         self.client = client or make_client(settings)
         self.inbox = inbox
         self.give_up_after_s = give_up_after_s  # None: wait for the callbacks forever
         self.clock, self.sleep = clock, sleep
-        self.bucket = TokenBucket(settings.cps, clock=clock, sleep=sleep)
+        # the account's calls per second: shared through Redis when given (wiring.py)
+        self.rate = rate or TokenBucket(settings.cps, clock=clock, sleep=sleep)
         self._reports: queue.Queue[StatusReport] = queue.Queue()
         self._calls: dict[str, TwilioCall] = {}
         self._events: list[CallEvent] = []
@@ -92,9 +92,8 @@ class TwilioBackend(VoiceBackend):
         if self.inbox is not None and not self.inbox.ready(INBOX_WAIT_S):
             raise DialError("no link to the web tier: Twilio's callbacks could not reach us")
         params = call_params(self.settings, to, ring_timeout_s, attempt_id)
-        self.bucket.acquire()
         try:
-            call = placed(lambda: self.client.calls.create(**params), self.sleep)
+            sid = create_call(self.client, self.rate, params, self.sleep)
         except CallRefused as refused:
             log.warning("Twilio would not call %s: %s", to, refused.carrier_status)
             call_ref = f"refused-{uuid.uuid4().hex}"
@@ -107,7 +106,6 @@ class TwilioBackend(VoiceBackend):
                 )
             )
             return call_ref
-        sid = str(call.sid)
         self._calls[sid] = TwilioCall(sid, self.clock(), ring_timeout_s)
         return sid
 
@@ -156,25 +154,3 @@ class TwilioBackend(VoiceBackend):
                 self.hangup(sid)
                 self._events.append(call.give_up())
                 del self._calls[sid]
-
-
-def call_params(
-    settings: TwilioSettings, to: str, ring_timeout_s: float, attempt_id: int | None
-) -> dict:
-    """The Calls API request: our TwiML, our status callback for every step, answering-machine
-    detection, and the ring time (Twilio reports no-answer after it)."""
-    base = settings.public_base_url
-    params: dict = {
-        "to": to,
-        "from_": settings.from_number,
-        "url": webhook_url(base, ANSWER_PATH, attempt_id),
-        "method": "POST",
-        "status_callback": webhook_url(base, STATUS_PATH, attempt_id),
-        "status_callback_method": "POST",
-        "status_callback_event": STATUS_EVENTS,
-        "machine_detection": "Enable",
-        "timeout": max(1, math.ceil(ring_timeout_s)),
-    }
-    if settings.record:
-        params["record"] = True
-    return params

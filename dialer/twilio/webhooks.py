@@ -6,7 +6,9 @@
   and applied to its attempt only if it moves the call forward, so a duplicate or a late
   "ringing" changes nothing; what is new is forwarded to the process that placed the call;
 - the answer webhook bridges the customer to the agent: the agent's browser (Voice JS SDK
-  identity ``agent-ID``) or the agent's own phone, and hangs up on an answering machine.
+  identity ``agent-ID``) or the agent's own phone, and hangs up on an answering machine;
+- a store's pooled call (predictive over Twilio) is queued instead and ended here, as no seat
+  placed it: see queue.py.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import Dial, VoiceResponse
 
+from dialer.twilio import queue
+from dialer.twilio.queue import POOLED, AgentNews
 from dialer.twilio.status import FAX, FINAL, IN_PROGRESS, StatusReport, is_machine, moves_forward
 from dialer.twilio.tokens import agent_identity
 from storage.config import TwilioSettings
@@ -62,10 +66,11 @@ class Forward:
 
 def record_status(
     session: Session, report: StatusReport, attempt_id: int | None, form: dict, now: datetime
-) -> Forward | None:
+) -> Forward | AgentNews | None:
     """Keep a status callback once and apply it forward. Returns what to forward, or None: a
     duplicate, a step back, or an attempt we do not know. A callback without an attempt is a
-    call test's (`huifang call-test`)."""
+    call test's (`huifang call-test`). A pooled call's end is stored here: the news for the
+    agent who had it, if any."""
     attempt = _attempt(session, attempt_id, report.call_sid)
     if not _keep_once(session, report, attempt, form, now):
         return None
@@ -76,11 +81,17 @@ def record_status(
                  attempt.carrier_status)  # fmt: skip
         return None
     _apply(attempt, report)
+    if attempt.backend == POOLED:
+        return queue.pooled_status(session, attempt, report, now)
     return Forward(attempt.agent_id, replace(report, answered_by=attempt.answered_by))
 
 
 def answer(
-    session: Session, settings: TwilioSettings, attempt_id: int | None, report: StatusReport
+    session: Session,
+    settings: TwilioSettings,
+    attempt_id: int | None,
+    report: StatusReport,
+    now: datetime,
 ) -> tuple[str, Forward | None]:
     """The TwiML for an answered call, and the answer to forward (it carries answering-machine
     detection's verdict, which tells the seat a person is on the line)."""
@@ -93,6 +104,8 @@ def answer(
     attempt.answered_by = attempt.answered_by or report.answered_by
     if moves_forward(attempt.carrier_status, report.status):
         _apply(attempt, report)
+    if attempt.backend == POOLED:  # to the store's queue; no seat to tell
+        return queue.answer_pooled(session, settings, attempt, now), None
     forward = Forward(attempt.agent_id, replace(report, answered_by=attempt.answered_by))
     if is_machine(attempt.answered_by) or attempt.answered_by == FAX or attempt.agent_id is None:
         return hangup_twiml(), forward

@@ -13,6 +13,9 @@ from dialer.backend import TelephonyError
 from dialer.events import ROLE_CALL_TEST, ROLE_SEAT, ToSeat
 from dialer.link import InternalLink
 from dialer.twilio.backend import TwilioBackend
+from dialer.twilio.client import make_client
+from dialer.twilio.pacing import CallRate, call_rate
+from dialer.twilio.placing import CallPlacer
 from dialer.twilio.status import StatusReport
 from storage.config import Config, TwilioSettings
 
@@ -67,9 +70,23 @@ def _settings(config: Config) -> TwilioSettings:
     return config.twilio
 
 
+def account_rate(config: Config) -> CallRate:
+    """The account's calls per second: shared by every process through Redis when
+    ``HUIFANG_REDIS_URL`` is set, else this process's own."""
+    settings = _settings(config)
+    return call_rate(settings.account_sid, settings.cps, config.redis_url)
+
+
 def seat_backend(config: Config, agent_id: int) -> TwilioBackend:
     """The backend of one agent's seat worker (``HUIFANG_TELEPHONY=twilio``)."""
-    return TwilioBackend(_settings(config), inbox=LinkInbox(config, ROLE_SEAT, agent_id))
+    inbox = LinkInbox(config, ROLE_SEAT, agent_id)
+    return TwilioBackend(_settings(config), inbox=inbox, rate=account_rate(config))
+
+
+def pool_placer(config: Config) -> CallPlacer:
+    """The calls of the stores' pools (pooled predictive dialing, pool.py)."""
+    settings = _settings(config)
+    return CallPlacer(settings, make_client(settings), account_rate(config))
 
 
 def call_test_backend(config: Config) -> TwilioBackend:
@@ -77,6 +94,8 @@ def call_test_backend(config: Config) -> TwilioBackend:
     (else TelephonyError), and waiting for callbacks as long as the test says."""
     inbox = LinkInbox(config, ROLE_CALL_TEST)
     inbox.connect_now()
-    backend = TwilioBackend(_settings(config), inbox=inbox, give_up_after_s=None)
+    backend = TwilioBackend(
+        _settings(config), inbox=inbox, give_up_after_s=None, rate=account_rate(config)
+    )
     backend.start()
     return backend
