@@ -9,41 +9,67 @@ planned, consent, customers' windows and their other calls are read in chunks of
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import String, Table, select
+from sqlalchemy.orm import Session, selectinload
 
 from schedulers.owed import Owed, RuleSet, owed
 from schedulers.rules import DELIVERY_SEQUENCE, callback
 from schedulers.settings import planning_for
 from schedulers.timing import Timing
-from schedulers.windows import next_call_time
+from schedulers.windows import CallingPolicy, next_call_time
+from storage.bulk import insert_returning_ids, insert_rows, update_rows, where_in
 from storage.codes import TaskStatus
 from storage.consent import Channel, Purpose
-from storage.models import CallTask, Consent, Customer, Store, TaskItem
+from storage.models import CallTask, Consent, Customer, Store, TaskItem, utcnow
 
 CHUNK = 900  # keys per IN (...) query: under SQLite's bound-parameter limit
+WRITE_EVERY = 20_000  # follow-ups held before they are written, in bulk
 OPEN = (TaskStatus.PENDING, TaskStatus.CLAIMED)
+
+
+@dataclass(eq=False)
+class Call:
+    """A customer's call as the planner sees it: one already stored (``id`` set), read for
+    merging and for the contact cap, or a new one. Follow-ups placed in it wait in ``new``."""
+
+    customer_id: int
+    due_at: datetime
+    deadline_at: datetime
+    next_attempt_at: datetime
+    status: str = TaskStatus.PENDING
+    closed_at: datetime | None = None
+    tried: bool = False  # an attempt was made: its schedule is the retries' business
+    types: set[str] = field(default_factory=set)
+    id: int | None = None
+    new: list[Owed] = field(default_factory=list)
 
 
 @dataclass
 class PlanResult:
+    """What a run created: ``task_ids`` of the calls created or extended (in the order first
+    placed) and the number of follow-ups (``items``) placed in them."""
+
     store: str
-    tasks: list[CallTask] = field(default_factory=list)  # tasks created or extended
-    _listed: set[int] = field(default_factory=set, repr=False)  # id()s of ``tasks``
-
-    def list_task(self, task: CallTask) -> None:
-        """Add a task once (a set beside the list: hundreds of thousands at scale)."""
-        if id(task) not in self._listed:
-            self._listed.add(id(task))
-            self.tasks.append(task)
-
+    session: Session = field(repr=False)
+    task_ids: list[int] = field(default_factory=list)
     items: int = 0
+
+    @property
+    def tasks(self) -> list[CallTask]:
+        """The calls created or extended, read back (with their follow-ups) in order."""
+        loaded: dict[int, CallTask] = {}
+        for chunk in _chunks(self.task_ids, CHUNK):
+            query = select(CallTask).where(CallTask.id.in_(chunk)).options(selectinload("*"))
+            loaded |= {task.id: task for task in self.session.scalars(query)}
+        return [loaded[task_id] for task_id in self.task_ids]
 
 
 def plan_store(
@@ -52,33 +78,49 @@ def plan_store(
     now: datetime,
     sets: frozenset[RuleSet] = frozenset(RuleSet),
 ) -> PlanResult:
-    """Create (and flush) the tasks owed by ``store``'s facts at ``now``. The caller owns the
-    transaction: commit it, or roll it back for a dry run."""
+    """Create (and write) the calls owed by ``store``'s facts at ``now``. The caller owns the
+    transaction: commit it, or roll it back for a dry run.
+
+    Written in bulk (storage/bulk.py) rather than through the ORM: a large store's first plan
+    creates hundreds of thousands of calls. Calls this session holds are expired afterwards, so
+    that they are read again as written."""
     t, policy = planning_for(session, store)
-    result = PlanResult(store=store.code)
+    session.flush()
+    result = PlanResult(store=store.code, session=session)
     fresh = _not_planned(session, store.id, owed(session, store.id, now, t, policy, sets))
     by_customer: dict[int, list[Owed]] = defaultdict(list)
     for item in fresh:
         by_customer[item.customer_id].append(item)
+    pending: list[Call] = []
+    held = 0
     for chunk in _chunks(list(by_customer), CHUNK):
-        _place(session, store, chunk, by_customer, now, t, policy, result)
-        session.flush()  # a chunk at a time: the unit of work stays small
+        for call in _place(session, chunk, by_customer, now, t, _slots(policy)):
+            pending.append(call)
+            held += len(call.new)
+        if held >= WRITE_EVERY:
+            _write(session, store, pending, result)
+            pending, held = [], 0
+    _write(session, store, pending, result)
+    if result.task_ids:
+        session.expire_all()
     return result
 
 
 def _not_planned(session: Session, store_id: int, items: Iterable[Owed]) -> Iterator[Owed]:
     """Drop follow-ups planned before (by an earlier run, or twice in this one)."""
     seen: set[tuple[str, str]] = set()
+    conn = session.connection()
     for chunk in _chunks(items, CHUNK):
-        keys = {(o.window.task_type.value, o.source) for o in chunk}
-        seen |= {
-            (kind, source)
-            for kind, source in session.execute(
-                select(TaskItem.task_type, TaskItem.source_ref)
-                .where(TaskItem.store_id == store_id)
-                .where(tuple_(TaskItem.task_type, TaskItem.source_ref).in_(keys))
+        by_type: dict[str, set[str]] = defaultdict(set)
+        for o in chunk:
+            by_type[o.window.task_type.value].add(o.source)
+        for kind, sources in by_type.items():  # one index range per type: no row-value IN
+            query = (
+                select(TaskItem.source_ref)
+                .where(TaskItem.store_id == store_id, TaskItem.task_type == kind)
+                .where(where_in(conn, TaskItem.source_ref, sources, String))
             )
-        }
+            seen |= {(kind, source) for source in session.scalars(query)}
         for o in chunk:
             key = (o.window.task_type.value, o.source)
             if key not in seen:
@@ -86,96 +128,148 @@ def _not_planned(session: Session, store_id: int, items: Iterable[Owed]) -> Iter
                 yield o
 
 
-def _place(session, store, customer_ids, by_customer, now, t, policy, result) -> None:
-    """Put one chunk of customers' new follow-ups into calls."""
+def _place(session, customer_ids, by_customer, now, t, slot) -> list[Call]:
+    """Put one chunk of customers' new follow-ups into calls; the calls that took any."""
+    conn = session.connection()
     refused = _refused_calls(session, customer_ids)
     windows = {
         customer_id: (call_windows, blocked)
         for customer_id, call_windows, blocked in session.execute(
-            select(Customer.id, Customer.call_windows, Customer.blocked_days).where(
-                Customer.id.in_(customer_ids)
-            )
+            select(Customer.id, Customer.call_windows, Customer.blocked_days)
+            .where(where_in(conn, Customer.id, customer_ids))
+            .where(Customer.call_windows.is_not(None) | Customer.blocked_days.is_not(None))
         )
     }
     calls = _other_calls(session, customer_ids, now - t.contact_cap_days)
+    taken: list[Call] = []
     for customer_id in customer_ids:
         if customer_id in refused:
             continue
-        placed: list[CallTask] = []  # new calls, and calls not tried yet that took an item
+        placed: list[Call] = []  # calls not tried yet that took an item: scheduled again
         for item in sorted(by_customer[customer_id], key=lambda o: o.window.due):
-            task = _call_for(session, store, item, calls[customer_id])
-            task.items.append(_item(store, item))
-            if not task.attempts and task not in placed:  # None until the new call is flushed
-                placed.append(task)
-            result.list_task(task)
-            result.items += 1
-        for task in placed:
-            _schedule(task, windows.get(customer_id, (None, None)), calls[customer_id], t, policy)
+            call = _call_for(item, calls[customer_id])
+            if not call.new:
+                taken.append(call)
+            call.new.append(item)
+            call.types.add(item.window.task_type)
+            if not call.tried and call not in placed:
+                placed.append(call)
+        for call in placed:
+            _schedule(call, windows.get(customer_id, (None, None)), calls[customer_id], t, slot)
+    return taken
 
 
-def _call_for(session, store, item: Owed, calls: list[CallTask]) -> CallTask:
+def _call_for(item: Owed, calls: list[Call]) -> Call:
     """The customer's open call whose span overlaps the item's (narrowed to both spans),
     else a new call. (A call not tried yet is then scheduled again, by ``_schedule``.)"""
     w = item.window
-    for task in calls:
+    for call in calls:
         if (
-            task.status == TaskStatus.PENDING
-            and task.due_at <= w.deadline
-            and (task.deadline_at >= w.due)
+            call.status == TaskStatus.PENDING
+            and call.due_at <= w.deadline
+            and call.deadline_at >= w.due
         ):
-            task.due_at = min(task.due_at, w.due)
-            task.deadline_at = min(task.deadline_at, w.deadline)
-            return task
-    task = CallTask(
-        store_id=store.id,
-        customer_id=item.customer_id,
-        status=TaskStatus.PENDING,
-        due_at=w.due,
-        deadline_at=w.deadline,
-        next_attempt_at=w.due,
-    )
-    session.add(task)
-    calls.append(task)
-    return task
+            call.due_at = min(call.due_at, w.due)
+            call.deadline_at = min(call.deadline_at, w.deadline)
+            return call
+    call = Call(item.customer_id, w.due, w.deadline, w.due)
+    calls.append(call)
+    return call
 
 
-def _schedule(task: CallTask, customer_windows, calls, t: Timing, policy) -> None:
+def _schedule(call: Call, customer_windows, calls: list[Call], t: Timing, slot) -> None:
     """A call's first attempt: after the customer's other calls by the contact cap (the
     delivery sequence is exempt), then at the first moment the windows allow. When the cap
     would push it past its deadline, the deadline wins."""
-    at = capped = task.due_at
-    if not _exempt(task, t):
+    at = capped = call.due_at
+    if not _exempt(call):
         others = sorted(
             c.next_attempt_at if c.status in OPEN else (c.closed_at or c.next_attempt_at)
             for c in calls
-            if c is not task and not _exempt(c, t)
+            if c is not call and not _exempt(c)
         )
         near = [o for o in others if abs(o - at) < t.contact_cap_days]
         if len(near) >= t.contact_cap_calls:
             capped = max(at, near[-1] + t.contact_cap_days)
     call_windows, blocked = customer_windows
-    slot = next_call_time(capped, policy, call_windows, blocked or (), limit=task.deadline_at)
-    if slot is None and capped != at:
-        slot = next_call_time(at, policy, call_windows, blocked or (), limit=task.deadline_at)
-    task.next_attempt_at = slot or at
+    first = slot(capped, call_windows, blocked, call.deadline_at)
+    if first is None and capped != at:
+        first = slot(at, call_windows, blocked, call.deadline_at)
+    call.next_attempt_at = first or at
 
 
-def _exempt(task: CallTask, t: Timing) -> bool:
-    types = {i.task_type for i in task.items}
-    return bool(types) and types <= DELIVERY_SEQUENCE
+def _slots(policy: CallingPolicy) -> Callable[..., datetime | None]:
+    """``next_call_time`` under ``policy``, remembered: most calls of a run share their due
+    time and have no windows of their own."""
+
+    @lru_cache(maxsize=100_000)
+    def slot(at, call_windows, blocked, limit):
+        return next_call_time(at, policy, call_windows, blocked or (), limit=limit)
+
+    return slot
 
 
-def _item(store: Store, item: Owed) -> TaskItem:
+def _exempt(call: Call) -> bool:
+    return bool(call.types) and call.types <= DELIVERY_SEQUENCE
+
+
+def _write(session: Session, store: Store, calls: list[Call], result: PlanResult) -> None:
+    """Write the placed calls: new ones inserted, stored ones' spans and first attempt
+    updated, and every follow-up placed inserted into its call."""
+    conn = session.connection()
+    new = [c for c in calls if c.id is None]
+    stored = [c for c in calls if c.id is not None]
+    created = utcnow()
+    rows = [
+        {
+            "store_id": store.id,
+            "customer_id": c.customer_id,
+            "status": TaskStatus.PENDING.value,
+            "due_at": c.due_at,
+            "deadline_at": c.deadline_at,
+            "next_attempt_at": c.next_attempt_at,
+            "attempts": 0,
+            "created_at": created,
+        }
+        for c in new
+    ]
+    for call, task_id in zip(new, insert_returning_ids(conn, _CALLS, rows), strict=True):
+        call.id = task_id
+    if stored:
+        update_rows(conn, _CALLS, [_span(c) for c in stored])
+    insert_rows(conn, _ITEMS, [_item(store, c, o) for c in calls for o in c.new])
+    for call in calls:
+        assert call.id is not None
+        result.task_ids.append(call.id)
+        result.items += len(call.new)
+        call.new = []
+
+
+def _span(call: Call) -> dict[str, object]:
+    return {
+        "id": call.id,
+        "due_at": call.due_at,
+        "deadline_at": call.deadline_at,
+        "next_attempt_at": call.next_attempt_at,
+    }
+
+
+def _item(store: Store, call: Call, item: Owed) -> dict[str, object]:
     w = item.window
-    return TaskItem(
-        store_id=store.id,
-        task_type=w.task_type,
-        source_ref=item.source,
-        vehicle_id=item.vehicle_id,
-        due_at=w.due,
-        deadline_at=w.deadline,
-        reason=w.reason,
-    )
+    return {
+        "store_id": store.id,
+        "task_id": call.id,
+        "task_type": w.task_type.value,
+        "source_ref": item.source,
+        "vehicle_id": item.vehicle_id,
+        "due_at": w.due,
+        "deadline_at": w.deadline,
+        "reason": w.reason,
+    }
+
+
+_CALLS = cast(Table, CallTask.__table__)
+_ITEMS = cast(Table, TaskItem.__table__)
 
 
 def _refused_calls(session: Session, customer_ids: list[int]) -> set[int]:
@@ -183,7 +277,7 @@ def _refused_calls(session: Session, customer_ids: list[int]) -> set[int]:
     return set(
         session.scalars(
             select(Consent.customer_id).where(
-                Consent.customer_id.in_(customer_ids),
+                where_in(session.connection(), Consent.customer_id, customer_ids),
                 Consent.channel == Channel.CALL,
                 Consent.purpose == Purpose.SERVICE,
                 Consent.granted.is_(False),
@@ -193,15 +287,36 @@ def _refused_calls(session: Session, customer_ids: list[int]) -> set[int]:
 
 
 def _other_calls(session: Session, customer_ids: list[int], since: datetime):
-    """Each customer's open calls and calls closed since ``since`` (the contact cap)."""
-    calls: dict[int, list[CallTask]] = defaultdict(list)
-    for task in session.scalars(
-        select(CallTask)
-        .where(CallTask.customer_id.in_(customer_ids))
+    """Each customer's open calls and calls closed since ``since`` (the contact cap), with
+    the types of the follow-ups they cover."""
+    calls: dict[int, list[Call]] = defaultdict(list)
+    by_id: dict[int, Call] = {}
+    query = (
+        select(
+            CallTask.id,
+            CallTask.customer_id,
+            CallTask.due_at,
+            CallTask.deadline_at,
+            CallTask.next_attempt_at,
+            CallTask.status,
+            CallTask.closed_at,
+            CallTask.attempts,
+        )
+        .where(where_in(session.connection(), CallTask.customer_id, customer_ids))
         .where(CallTask.status.in_(OPEN) | (CallTask.closed_at >= since))
         .order_by(CallTask.id)
+    )
+    for task_id, customer_id, due, deadline, next_at, status, closed, attempts in session.execute(
+        query
     ):
-        calls[task.customer_id].append(task)
+        call = Call(customer_id, due, deadline, next_at, status, closed, attempts > 0, id=task_id)
+        calls[customer_id].append(by_id.setdefault(task_id, call))
+    if by_id:
+        types = select(TaskItem.task_id, TaskItem.task_type).where(
+            where_in(session.connection(), TaskItem.task_id, by_id)
+        )
+        for task_id, kind in session.execute(types):
+            by_id[task_id].types.add(kind)
     return calls
 
 

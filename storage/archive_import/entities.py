@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
-from storage.archive_import.bulk import where_in
+from storage.bulk import where_in
 from storage.models import Customer, Delivery, FieldSource, RepairOrder, Vehicle
 
 WHOLE_RECORD = "*"

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, update
 
-from storage.archive_import.bulk import insert_rows, update_rows, upsert_rows
 from storage.archive_import.entities import TABLES, Entity
 from storage.archive_import.workspace import Workspace
+from storage.bulk import insert_rows, update_rows, upsert_rows
 from storage.models import FieldSource, OwnershipChange, Phone, RepairOrder, utcnow
 
 IMPORT = "import"  # FieldSource.source of values set by an import

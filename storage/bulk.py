@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -14,6 +14,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    insert,
     literal_column,
     select,
     text,
@@ -39,6 +40,25 @@ def insert_rows(conn: Connection, table: Table, rows: Rows) -> None:
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
             copy.write_row(list(row.values()))
+
+
+def insert_returning_ids(conn: Connection, table: Table, rows: Rows) -> list[int]:
+    """Insert rows (all with the same keys, none with an ``id``) and return their new ids, in
+    order. PostgreSQL: ids taken from the table's sequence, then COPY. SQLite: one INSERT ...
+    RETURNING per batch of rows, ids in the rows' order."""
+    if not rows:
+        return []
+    if conn.dialect.name != "postgresql":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(conn.execute(statement, rows).scalars())
+    ids = list(
+        conn.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+            {"t": table.name, "n": len(rows)},
+        ).scalars()
+    )
+    insert_rows(conn, table, [{"id": i, **row} for i, row in zip(ids, rows, strict=True)])
+    return ids
 
 
 def _executemany(conn: Connection, table: Table, rows: Rows) -> None:
@@ -99,13 +119,17 @@ def update_rows(conn: Connection, table: Table, rows: Rows) -> None:
     )
 
 
-def where_in(conn: Connection, column: Any, values: Sequence[int]) -> ColumnElement[bool]:
-    """``column IN values`` with one parameter however many values: an array on PostgreSQL,
-    a JSON list on SQLite."""
+def where_in(
+    conn: Connection, column: Any, values: Iterable[Any], type_: Any = Integer
+) -> ColumnElement[bool]:
+    """``column IN values`` with one parameter however many values (of SQL type ``type_``):
+    an array on PostgreSQL, a JSON list on SQLite. The statement's text does not change with
+    the number of values, so the driver and the server reuse its parse and plan."""
+    listed = list(values)
     if conn.dialect.name == "postgresql":
-        return column == any_(bindparam("values", list(values), type_=postgresql.ARRAY(Integer)))
-    listed = func.json_each(bindparam("values", json.dumps(list(values))))
-    return column.in_(select(literal_column("value")).select_from(listed))
+        return column == any_(bindparam(None, listed, type_=postgresql.ARRAY(type_), unique=True))
+    each = func.json_each(bindparam(None, json.dumps(listed), unique=True))
+    return column.in_(select(literal_column("value")).select_from(each))
 
 
 def _names(names: list[str]) -> str:
