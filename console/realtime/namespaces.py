@@ -77,11 +77,12 @@ class AgentNamespace(Namespace):
         notifier().control_seat(agent_id, ToSeat.REPORT, {})  # how is the agent's phone?
 
     @_needs(Permission.TAKE_CALLS)
-    def on_set_state(self, data=None):
-        target = (data or {}).get("state")
+    def on_set_state(self, data=None):  # {"state": "ready" | "paused", "reason": PauseReason}
+        data = data if isinstance(data, dict) else {}
+        target = data.get("state")
         try:
             with transaction() as s:
-                desk.set_state(s, current_user.id, target, utcnow())
+                desk.set_state(s, current_user.id, target, utcnow(), data.get("reason"))
         except DomainError as exc:
             return ack_error(exc)
         _after_agent_change(current_user.id, wake=target == AgentState.READY)
@@ -254,8 +255,9 @@ def _private(addr: str | None) -> bool:
 
 
 def register_namespaces(app: Flask, socketio: SocketIO) -> None:
+    cfg = app.config["HUIFANG"]
     app.extensions["huifang.notifier"] = Notifier(
-        socketio, app.extensions["huifang.sessions"], app.config["HUIFANG"].tz
+        socketio, app.extensions["huifang.sessions"], cfg.tz, cfg.telephony
     )
     socketio.on_namespace(AgentNamespace(AGENT_NS))
     socketio.on_namespace(SupervisorNamespace(SUPERVISOR_NS))

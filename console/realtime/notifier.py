@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from console.services.notices import cases_opened
 from console.services.screen_pop import ringing_payload, screen_pop
 from console.services.stats import live_stats
+from dialer.dialing import seat_policy
 from dialer.events import CALL_TESTS_ROOM, DIALERS_ROOM, SEATS_ROOM, ToDialer, ToSeat, seat_room
+from storage.codes import AgentState
 from storage.db import session_scope
 from storage.models import AgentStatus, CallAttempt, User
 
@@ -53,10 +55,13 @@ def user_room(user_id: int) -> str:
 
 
 class Notifier:
-    def __init__(self, socketio: SocketIO, sessions: sessionmaker[Session], tz) -> None:
+    def __init__(
+        self, socketio: SocketIO, sessions: sessionmaker[Session], tz, telephony: str = "sip"
+    ) -> None:
         self.socketio = socketio
         self.sessions = sessions
         self.tz = tz
+        self.telephony = telephony  # the wrap-up timer is the seat's (dialer.dialing)
         self._stats_due = threading.Lock()  # held while a wallboard update is on its way
 
     def _emit(self, event: str, data: dict, namespace: str, to: str) -> None:
@@ -64,14 +69,22 @@ class Notifier:
 
     # -- browsers -------------------------------------------------------------------------
     def agent_state(self, agent_id: int, to: str | None = None) -> None:
+        """The agent's state, since when, the call it is about, why a pause, and in a
+        wrap-up the store's timer (``wrap_up_s``, 0: the agent ends it)."""
         with session_scope(self.sessions) as s:
             status = s.get(AgentStatus, agent_id)
+            state = status.state if status else AgentState.OFFLINE
             data = {
-                "state": status.state if status else "offline",
+                "state": state,
                 "since": status.since.isoformat() if status else None,
                 "attempt_id": status.attempt_id if status else None,
+                "pause_reason": status.pause_reason if state == AgentState.PAUSED else None,
+                "wrap_up_s": self._wrap_up_s(s, agent_id) if state == AgentState.WRAP_UP else 0,
             }
         self._emit(ToAgent.STATE, data, AGENT_NS, to or agent_room(agent_id))
+
+    def _wrap_up_s(self, session: Session, agent_id: int) -> int:
+        return seat_policy(session, agent_id, self.telephony).wrap_up_s
 
     def stats(self, to: str = SUPERVISORS_ROOM) -> None:
         with session_scope(self.sessions) as s:
@@ -97,9 +110,8 @@ class Notifier:
         self._emit(ToAgent.RINGING, data, AGENT_NS, agent_room(agent_id))
 
     def screen_pop(self, agent_id: int, attempt_id: int, to: str | None = None) -> None:
-        with session_scope(self.sessions) as s:
-            user = s.get_one(User, agent_id)
-            data = screen_pop(s, attempt_id, user.locale, datetime.now(UTC))
+        with session_scope(self.sessions) as s:  # in the agent's language (theirs is the call)
+            data = screen_pop(s, attempt_id, None, datetime.now(UTC))
         self._emit(ToAgent.SCREEN_POP, data, AGENT_NS, to or agent_room(agent_id))
 
     def call_ended(self, agent_id: int, attempt_id: int, hung_up_by: str | None) -> None:

@@ -44,6 +44,11 @@
   const btnWrapup = $('btn-wrapup');
   const draftStatus = $('draft-status');
   const capture = window.HuifangCapture;  // script steps, survey, outcome details: agent_capture.js
+  const record = window.HuifangRecord;  // covers, consent, cases, earlier calls: agent_record.js
+  const pauseMenu = $('pause-menu');
+  const pauseReasons = Array.from(pauseMenu.querySelectorAll('[data-reason]'));
+  const pauseAfterReason = $('pause-after-reason');
+  const wrapBox = $('wrap-countdown');
 
   // ---------- small helpers ----------
   // Store times arrive as ISO text in the store's own time zone: show their wall-clock part
@@ -107,6 +112,8 @@
     phone: null,          // the agent's headset leg: none | dialling | connected | down
     held: false,          // the customer is on hold
     transferring: false,  // an advisor is being called for the customer
+    pauseReason: null,    // why the agent is paused (break, lunch, training, meeting)
+    wrapUpS: 0,           // the store's wrap-up timer in seconds; 0: the agent ends it
   };
 
   // ---------- Socket.IO ----------
@@ -141,6 +148,9 @@
     }
     stateBadge.classList.add(`hf-state-${S.state}`);
     stateBadge.textContent = label('states', S.state);
+    const reason = S.state === 'paused' && S.pauseReason ? label('pause_reasons', S.pauseReason) : '';
+    stateBadge.dataset.pauseReason = reason ? S.pauseReason : '';
+    if (reason) stateBadge.append(h('span', { class: 'hf-state-reason', 'data-testid': 'pause-reason' }, reason));
     app.dataset.state = S.state;
     tick();
     renderEmptyState();
@@ -157,6 +167,7 @@
     }
     const key = { offline: 'offline', ready: 'ready', paused: 'paused' }[S.state];
     title.textContent = key ? t(`title_${key}`) : label('states', S.state);
+    if (S.state === 'paused' && S.pauseReason) title.textContent += ` · ${label('pause_reasons', S.pauseReason)}`;
     hint.textContent = t(`hint_${S.state}`);
   }
 
@@ -172,6 +183,21 @@
 
   function tick() {
     stateTimer.textContent = fmtDuration(Date.now() - S.since);
+    renderWrapUp();
+  }
+
+  // A timed wrap-up (dialing.wrap_up_s): time left, then time over; the next call may start in
+  // its last seconds (dialer/dialing.py), the outcome still has to be saved.
+  function renderWrapUp() {
+    const timed = S.state === 'wrap_up' && S.wrapUpS > 0;
+    wrapBox.hidden = !timed;
+    if (!timed) return;
+    const left = S.wrapUpS * 1000 - (Date.now() - S.since);
+    const over = left <= -1000;  // "0 s left" for the last second, then over
+    wrapBox.dataset.over = String(over);
+    wrapBox.dataset.left = String(Math.ceil(left / 1000));
+    $('wrap-left').textContent = t(over ? 'wrap_over' : 'wrap_left', { time: fmtDuration(over ? -left : Math.max(0, left) + 999) });
+    $('wrap-bar').style.width = `${over ? 100 : Math.min(100, 100 - (left / (S.wrapUpS * 1000)) * 100)}%`;
   }
   setInterval(tick, 1000);
 
@@ -179,7 +205,11 @@
     const online = socket.connected;
     // Mirrors the server's transitions (dialer/agent_state.py): offline -> paused -> ready.
     btnReady.disabled = !online || S.busy || S.state !== 'paused';
-    btnPause.disabled = !online || S.busy || !['offline', 'ready'].includes(S.state);
+    // Paused: F3 again changes the reason (a new pause).
+    btnPause.disabled = !online || S.busy || !['offline', 'ready', 'paused'].includes(S.state);
+    if (btnPause.disabled) openPauseMenu(false);
+    for (const b of pauseReasons) b.disabled = btnPause.disabled;
+    pauseAfterReason.hidden = !pauseAfter.checked;
     btnHangup.disabled = !online || S.busy || !['ringing', 'on_call'].includes(S.state);
     fields.disabled = !S.answered;
     btnWrapup.disabled = !online || !S.answered || S.submitting;
@@ -277,10 +307,6 @@
     $('task-overdue').hidden = !task.overdue;
     $('task-due').textContent = fmtDateTime(task.due);
     $('task-deadline').textContent = fmtDateTime(task.deadline);
-    const reasons = task.reasons || [];
-    $('task-reasons').replaceChildren(...reasons.map((r) => h('li', null, r)));
-    $('task-reasons-label').hidden = reasons.length === 0;
-    $('task-reasons-dd').hidden = reasons.length === 0;
 
     const phones = c.phones || [];
     $('customer-phones').replaceChildren(...(phones.length
@@ -296,13 +322,16 @@
       h('td', { class: 'hf-mono' }, fmtDate(v.delivered_on)))) : [emptyRow(5, t('no_vehicles'))]));
 
     const visits = c.visits || [];
-    $('visits-body').replaceChildren(...(visits.length ? visits.map((v) => h('tr', null,
+    $('visits-body').replaceChildren(...(visits.length ? visits.map((v) => h('tr', { 'data-six-qs': String((v.six_qs || []).length > 0), 'data-ro': v.ro_number },
       h('td', { class: 'hf-mono' }, fmtDate(v.closed_at)),
       h('td', null, v.ro_type_label || v.ro_type || '—'),
       h('td', null, v.advisor || '—'),
       h('td', { class: 'text-end hf-mono' }, fmtNumber(v.amount, 2)),
       h('td', { class: 'text-end hf-mono' }, v.odometer_km != null ? `${fmtNumber(v.odometer_km, 0)} ${t('km')}` : '—'),
-      h('td', { class: 'hf-mono hf-muted' }, v.ro_number || '—'))) : [emptyRow(6, t('no_visits'))]));
+      h('td', { class: 'hf-mono hf-muted' }, v.ro_number || '—'),
+      h('td', { 'data-testid': 'six-qs' }, ...(v.six_qs_labels || []).map((text, i) =>
+        h('span', { class: 'badge hf-badge-6qs', 'data-category': (v.six_qs || [])[i] }, text))))) : [emptyRow(7, t('no_visits'))]));
+    record.render(pop, { dateTime: fmtDateTime, date: fmtDate });
 
     customerEmpty.hidden = true;
     customerRecord.hidden = false;
@@ -325,6 +354,7 @@
     scriptEmpty.textContent = t('script_waiting');
     scriptEmpty.hidden = false;
     capture.clear();
+    record.clear();
     renderEmptyState();
   }
 
@@ -413,7 +443,8 @@
   }
 
   function onFormChange(ev) {
-    if (ev && ev.target === pauseAfter) return;
+    if (ev && ev.target === pauseAfter) { pauseAfterReason.hidden = !pauseAfter.checked; return; }
+    if (ev && ev.target === pauseAfterReason) return;
     if (ev && ev.target === codeSelect) syncCallbackField();
     if (!S.answered) return;
     if (ev && ev.target) {
@@ -447,7 +478,8 @@
     S.draftTimer = null;
     clearErrors();
     const attempt = currentAttempt();
-    const payload = Object.assign({ attempt_id: attempt }, readForm(), { next: pauseAfter.checked ? 'paused' : 'ready' });
+    const next = pauseAfter.checked ? { next: 'paused', pause_reason: pauseAfterReason.value } : { next: 'ready' };
+    const payload = Object.assign({ attempt_id: attempt }, readForm(), next);
     S.submitting = true;
     updateControls();
     const resp = await request('wrap_up', payload, 10000);
@@ -455,6 +487,7 @@
     if (resp.ok) {
       if (currentAttempt() === attempt) endCall();
       pauseAfter.checked = false;
+      pauseAfterReason.hidden = true;
       showAlert(t('wrapped_up'), 'success');
     } else {
       showFormError(resp.error);
@@ -488,7 +521,20 @@
     updateControls();
   }
   btnReady.addEventListener('click', () => act('set_state', { state: 'ready' }));
-  btnPause.addEventListener('click', () => act('set_state', { state: 'paused' }));
+  // F3: from offline, take the seat (paused); otherwise choose why (1-4), Esc to cancel.
+  function openPauseMenu(open) {
+    pauseMenu.hidden = !open;
+    btnPause.setAttribute('aria-expanded', String(open));
+  }
+  function pauseFor(reason) {
+    openPauseMenu(false);
+    act('set_state', { state: 'paused', reason });
+  }
+  btnPause.addEventListener('click', () => {
+    if (S.state === 'offline') act('set_state', { state: 'paused' });
+    else openPauseMenu(pauseMenu.hidden);
+  });
+  for (const b of pauseReasons) b.addEventListener('click', () => pauseFor(b.dataset.reason));
   btnHangup.addEventListener('click', () => act('hangup', {}));
   btnHold.addEventListener('click', () => act('hold', { hold: !S.held }));
   btnTransfer.addEventListener('click', () => act('transfer', { advisor_id: Number(transferTarget.value) }));
@@ -498,6 +544,15 @@
   // ---------- keyboard ----------
   document.addEventListener('keydown', (ev) => {
     if (ev.isComposing) return;
+    if (!pauseMenu.hidden && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
+      const chosen = pauseReasons.find((b) => b.dataset.key === ev.key);
+      if (chosen || ev.key === 'Escape') {
+        ev.preventDefault();
+        if (chosen && !chosen.disabled) pauseFor(chosen.dataset.reason);
+        else openPauseMenu(false);
+        return;
+      }
+    }
     const shortcut = { F2: btnReady, F3: btnPause, F4: btnHangup, F6: btnHold, F7: btnTransfer }[ev.key];
     if (shortcut && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
       ev.preventDefault();
@@ -546,6 +601,8 @@
     S.state = data.state || 'offline';
     S.since = parseTime(data.since) ?? Date.now();
     S.attemptId = data.attempt_id ?? null;
+    S.pauseReason = data.pause_reason || null;
+    S.wrapUpS = Number(data.wrap_up_s) || 0;
     if (S.state !== 'on_call') { S.held = false; S.transferring = false; }
     if (!CALL_STATES.has(S.state)) {
       // No call in progress: whatever was on screen is finished.
