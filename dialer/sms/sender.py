@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.sms.gateway import (
     Ambiguous,
+    Lookup,
     NotTaken,
     OptedOut,
     OutboundSms,
@@ -80,9 +81,11 @@ class OutboxSender:
                 )
             if not rows:
                 return settled
-            for row in rows:
-                self.bucket.acquire()
-                found = self.gateway.look_up(outbound(row), row.sending_at or now)
+            # looked up by the sending threads, paced by the bucket: one after another, the
+            # rows a fast sender leaves in flight kept it from resuming for seconds
+            lookups = [self._pool.submit(self._look_up, row, now) for row in rows]
+            for row, lookup in zip(rows, lookups, strict=True):
+                found = lookup.result()
                 with session_scope(self.sessions) as s:
                     state = outbox.reconciled(
                         s, row.id, found.finding, self.clock(), self.gateway.name,
@@ -90,6 +93,10 @@ class OutboxSender:
                     )  # fmt: skip
                 settled[state] += 1
             log.info("SMS: reconciled %d rows left sending: %s", len(rows), dict(settled))
+
+    def _look_up(self, row: Claimed, now: datetime) -> Lookup:
+        self.bucket.acquire()
+        return self.gateway.look_up(outbound(row), row.sending_at or now)
 
     # ---------- sending ----------
 

@@ -10,12 +10,19 @@ PASS when, counted at the proxy:
 - the 429s the proxy injects (every 1,000th message) are backed off and those messages still go;
 - after a kill -9 of the sender in the middle of the campaign and a restart, every recipient
   got exactly one message: none twice, none lost.
-Also printed: our overhead per message (the sending processes' CPU time per message).
+Also printed: our overhead per message (the sending processes' CPU time per message), the CPU
+the proxy and the mock spent per message, the machine's cores and load average before and
+after, and, when the rate is not held, whether the CPU it takes fits this machine at all.
+
+One Prism process serves a few hundred messages a second; ``--prisms`` (default: one per
+``PRISM_PER_S`` of the rate) starts several behind the proxy, which hands each connection to
+the next in turn, so that the mock is not what limits the run.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import signal
@@ -47,6 +54,7 @@ FULL, SMOKE = (100_000, 1000), (5_000, 100)  # (recipients, messages per second)
 INJECT_EVERY = 1000
 KILL_AT = 0.4  # of the campaign
 TZ = ZoneInfo("Asia/Shanghai")
+PRISM_PER_S = 300  # what one Prism process served here (about 350/s), with a margin
 
 
 def seed(url: str, n: int, rate: int) -> int:
@@ -87,6 +95,22 @@ def seed(url: str, n: int, rate: int) -> int:
             return campaign.id
     finally:
         engine.dispose()
+
+
+def cpu_of_session(leader: int) -> float:
+    """CPU seconds (user + system, with reaped children) of the live processes of the session
+    ``leader`` started (Prism runs under node)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == leader:  # the session id (field 6 of stat)
+            total += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    return total / tick
 
 
 def start_prism(log: Path) -> tuple[subprocess.Popen, str]:
@@ -147,9 +171,13 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="5,000 recipients at 100/s (CI)")
     parser.add_argument("--rate", type=int, help="messages per second (default 1,000; smoke 100)")
+    parser.add_argument(
+        "--prisms", type=int, help=f"Prism processes (default: rate / {PRISM_PER_S})"
+    )
     args = parser.parse_args()
     n, rate = SMOKE if args.smoke else FULL
     rate = args.rate or rate
+    prisms = args.prisms or math.ceil(rate / PRISM_PER_S)
     workers = max(8, min(64, rate // 5))  # requests in flight: the mock answers in ~20-50 ms
     if not PRISM.exists():
         print(f"bench_sms: Prism is not installed at {PRISM}: run scripts/bootstrap.sh --test")
@@ -162,29 +190,58 @@ def main() -> int:
         campaign_id = seed(url, n, rate)
         took = time.perf_counter() - started
         print(f"sms: {n} recipients seeded and the outbox built in {took:.1f} s")
-        prism, prism_url = start_prism(tmp / "prism.log")
+        started_prisms = [start_prism(tmp / f"prism-{i}.log") for i in range(prisms)]
         record = sms_proxy.Record(inject_429_every=INJECT_EVERY, max_rate=rate * 1.1 + 1)
-        proxy = sms_proxy.start(prism_url, record=record)
+        proxy = sms_proxy.start([url for _, url in started_prisms], record=record)
+        mock = Mock([proc for proc, _ in started_prisms])
+        print(f"sms: {prisms} Prism process(es) behind the proxy; {os.cpu_count()} cores, load "
+              f"average {_load()} before the run")  # fmt: skip
         try:
-            return run(url, proxy, record, tmp, n, rate, workers, campaign_id)
+            return run(url, proxy, record, tmp, n, rate, workers, campaign_id, mock)
         finally:
             proxy.shutdown()
             proxy.server_close()
-            os.killpg(prism.pid, signal.SIGTERM)
-            prism.wait(10)
+            for proc, _ in started_prisms:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(10)
 
 
-def run(url, proxy, record, tmp, n, rate, workers, campaign_id) -> int:
+class Mock:
+    """CPU spent by the proxy (this process's threads, from the first message) and by Prism."""
+
+    def __init__(self, prisms: list[subprocess.Popen]) -> None:
+        self.prisms = prisms
+        self.prism_start = self.prism_cpu()
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        self.own_start = usage.ru_utime + usage.ru_stime
+
+    def prism_cpu(self) -> float:
+        return sum(cpu_of_session(p.pid) for p in self.prisms)
+
+    def spent(self) -> tuple[float, float]:
+        """(proxy, Prism) CPU seconds since the run began."""
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime - self.own_start, self.prism_cpu() - self.prism_start
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(url, proxy, record, tmp, n, rate, workers, campaign_id, mock: Mock) -> int:
     began = time.perf_counter()
     first = sender(url, proxy.url, tmp, "first", workers)
     while len(record.messages) < n * KILL_AT and first.poll() is None:
         time.sleep(0.01)
     first.send_signal(signal.SIGKILL)
+    killed_at = datetime.now(UTC)
     cpu = cpu_of(first)
     at_kill = len(record.messages)
     second = sender(url, proxy.url, tmp, "second", workers)
     cpu += cpu_of(second)
     took = time.perf_counter() - began
+    proxy_cpu, prism_cpu = mock.spent()
+    load_after = _load()
     stats = record.stats()
     engine = make_engine(url)
     with session_scope(make_session_factory(engine)) as s:
@@ -193,17 +250,23 @@ def run(url, proxy, record, tmp, n, rate, workers, campaign_id) -> int:
     engine.dispose()
     seconds = per_second(record)
     median, peak = (statistics.median(seconds), max(seconds)) if seconds else (0, 0)
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    print(f"sms: killed the sender (kill -9) after {at_kill} messages; the restart finished with "
-          f"exit code {second.returncode}; {took:.1f} s in all")  # fmt: skip
+    resumed = _resumed_after(record, killed_at)
+    print(f"sms: killed the sender (kill -9) after {at_kill} messages; the restarted sender sent "
+          f"again {resumed:.1f} s after the last message before the kill and finished with exit "
+          f"code {second.returncode}; {took:.1f} s in all, {n / took:.0f} messages/s on "
+          f"average")  # fmt: skip
     print(f"sms: at the proxy: {stats['messages']} messages to {stats['recipients']} recipients, "
           f"{stats['duplicates']} twice; {stats['injected_429']} injected 429s; "
           f"{stats['rate_429']} 429s for sending too fast")  # fmt: skip
     print(f"sms: outbox states {states}")
     print(f"sms: rate per full second: median {median}, peak {peak} (limit {rate}/s)")
-    per_message = cpu / max(1, stats["messages"]) * 1000
-    print(f"sms: our overhead: {per_message:.2f} ms CPU per message in the sending processes "
-          f"(the proxy, in this process: {own.ru_utime + own.ru_stime:.0f} s CPU)")  # fmt: skip
+    sent = max(1, stats["messages"])
+    per_message = cpu / sent * 1000
+    proxy_ms, prism_ms = proxy_cpu / sent * 1000, prism_cpu / sent * 1000
+    print(f"sms: our overhead: {per_message:.2f} ms CPU per message in the sending processes; "
+          f"the mock's: {proxy_ms:.2f} ms in the proxy (one Python process), {prism_ms:.2f} ms "
+          f"in Prism")  # fmt: skip
+    print(f"sms: load average {load_after} after the run ({os.cpu_count()} cores)")
     checks = {
         "every recipient got exactly one message (none twice, none lost)": (
             stats["messages"] == n and stats["recipients"] == n and stats["duplicates"] == 0
@@ -221,9 +284,30 @@ def run(url, proxy, record, tmp, n, rate, workers, campaign_id) -> int:
     }  # fmt: skip
     for what, ok in checks.items():
         print(f"sms: {what}: {'PASS' if ok else 'FAIL'}")
+    if not checks[next(k for k in checks if k.startswith("the rate held"))]:
+        _why_not(rate, per_message, proxy_ms, prism_ms)
     passed = all(checks.values())
     print(f"sms benchmark ({n} recipients at {rate}/s): {'PASS' if passed else 'FAIL'}")
     return 0 if passed else 1
+
+
+def _resumed_after(record: sms_proxy.Record, killed_at: datetime) -> float:
+    """Seconds between the last message that reached the proxy before the kill and the first
+    after it (the restarted sender's start and its reconciliation)."""
+    before = [m.at for m in record.messages if m.at <= killed_at]
+    after = [m.at for m in record.messages if m.at > killed_at]
+    return (min(after) - max(before)).total_seconds() if before and after else 0.0
+
+
+def _why_not(rate: int, sender_ms: float, proxy_ms: float, prism_ms: float) -> None:
+    """Whether the CPU the measured rate needs fits on this machine, from what was measured."""
+    cores = os.cpu_count() or 1
+    needed = rate * (sender_ms + proxy_ms + prism_ms) / 1000
+    print(f"sms: why not: at {rate}/s, {sender_ms:.2f} + {proxy_ms:.2f} + {prism_ms:.2f} ms CPU "
+          f"per message (sender, proxy, Prism) need {needed:.1f} cores, this machine has "
+          f"{cores} shared ones; the sender alone, one Python process, needs "
+          f"{rate * sender_ms / 1000:.1f} cores and the proxy {rate * proxy_ms / 1000:.1f}, "
+          f"each one Python process that the GIL keeps to about one core")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -13,8 +13,11 @@ description with dynamic responses, ``-d``), for the SMS tests and benchmark.
   then answered from the record, newest first, paged: Prism is stateless and could never find
   a message sent earlier, Twilio can. This is what the sender's lookup after a crash reads.
 - ``GET /_stats`` answers the counts as JSON; ``POST /_config`` (JSON) changes the injection.
+- Several upstreams (several Prism processes: one serves a few hundred requests a second) share
+  the load: each client connection is forwarded to the next one in turn. The record stays one.
 
-Run alone: ``python -m scripts.bench.sms_proxy --port 4600 --upstream http://127.0.0.1:4010``.
+Run alone: ``python -m scripts.bench.sms_proxy --port 4600 --upstream http://127.0.0.1:4010``
+(``--upstream`` takes a comma-separated list).
 """
 
 from __future__ import annotations
@@ -148,13 +151,11 @@ class Handler(BaseHTTPRequestHandler):
         super().finish()
 
     def _forward(self, body: bytes) -> tuple[int, bytes]:
-        server = self.server
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
         for attempt in (1, 2):
             if self.upstream is None:
-                self.upstream = http.client.HTTPConnection(
-                    server.upstream_host, server.upstream_port, timeout=30
-                )
+                host, port = self.server.next_upstream()
+                self.upstream = http.client.HTTPConnection(host, port, timeout=30)
             try:
                 self.upstream.request(self.command, self.path, body=body or None, headers=headers)
                 reply = self.upstream.getresponse()
@@ -271,12 +272,17 @@ class ProxyServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, port: int, upstream: str, record: Record | None = None) -> None:
+    def __init__(self, port: int, upstream: str | list[str], record: Record | None = None) -> None:
         super().__init__(("127.0.0.1", port), Handler)
-        up = urlsplit(upstream)
-        self.upstream_host, self.upstream_port = up.hostname or "127.0.0.1", up.port or 80
+        urls = [upstream] if isinstance(upstream, str) else upstream
+        self.upstreams = [(u.hostname or "127.0.0.1", u.port or 80) for u in map(urlsplit, urls)]
+        self._turn = count()
         self.record = record or Record()
         self.ids = count(1)
+
+    def next_upstream(self) -> tuple[str, int]:
+        """The upstream for a new client connection: each in turn."""
+        return self.upstreams[next(self._turn) % len(self.upstreams)]
 
     @property
     def url(self) -> str:
@@ -290,7 +296,7 @@ class ProxyServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-def start(upstream: str, port: int = 0, record: Record | None = None) -> ProxyServer:
+def start(upstream: str | list[str], port: int = 0, record: Record | None = None) -> ProxyServer:
     """The proxy, serving in a daemon thread (``shutdown()`` stops it)."""
     server = ProxyServer(port, upstream, record)
     threading.Thread(target=server.serve_forever, name="sms-proxy", daemon=True).start()
@@ -305,7 +311,7 @@ def main() -> None:
     parser.add_argument("--inject-429-every", type=int, default=0)
     args = parser.parse_args()
     record = Record(inject_429_every=args.inject_429_every, max_rate=args.max_rate)
-    server = ProxyServer(args.port, args.upstream, record)
+    server = ProxyServer(args.port, args.upstream.split(","), record)
     server.serve_forever()
 
 
