@@ -3,6 +3,7 @@ read from the archive for the call's customer, car and visit."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,6 +31,15 @@ from storage.models import (
 from storage.settings import StoreSettings, load_settings
 
 
+@dataclass(frozen=True)
+class Known:
+    """What the screen pop has read already, so that the fields do not read it again."""
+
+    agent: str  # the agent's display name
+    visits: list[RepairOrder]  # the customer's latest visits, newest first
+    open_case: Case | None  # the customer's newest open case
+
+
 def script_fields(
     session: Session,
     attempt: CallAttempt,
@@ -37,15 +47,16 @@ def script_fields(
     locale: str,
     now: datetime,
     settings: StoreSettings | None = None,
+    known: Known | None = None,
 ) -> dict[str, str]:
     task, customer = attempt.task, attempt.task.customer
     tz = ZoneInfo(store.timezone)
     item = _leading_item(task.items)
     vehicle = item.vehicle if item else (customer.vehicles[0] if customer.vehicles else None)
-    ro = _visit(session, store.id, task.items, vehicle)
-    agent = session.scalar(select(User.display_name).where(User.id == attempt.agent_id))
+    known = known or _read(session, attempt)
+    ro = _visit(session, store.id, task.items, vehicle, known.visits)
     delivery = _delivery(session, vehicle) if vehicle else None
-    case = _open_case(session, customer.id)
+    agent, case = known.agent, known.open_case
     lang = lang_of(locale)
     timing = timing_of(settings or load_settings(session, store.id), tz)
     return {
@@ -73,9 +84,18 @@ def _leading_item(items: list[TaskItem]) -> TaskItem | None:
     return min(with_car, key=lambda i: order.index(i.task_type), default=None)
 
 
-def _visit(session, store_id: int, items: list[TaskItem], vehicle: Vehicle | None):
-    """The repair order the call follows up, else the car's latest visit."""
+def _read(session: Session, attempt: CallAttempt) -> Known:
+    agent = session.scalar(select(User.display_name).where(User.id == attempt.agent_id))
+    return Known(agent or "", [], _open_case(session, attempt.task.customer_id))
+
+
+def _visit(session, store_id: int, items: list[TaskItem], vehicle: Vehicle | None, visits):
+    """The repair order the call follows up (among the visits read already, else from the
+    archive), else the car's latest visit."""
     numbers = [i.source_ref.removeprefix("ro:") for i in items if i.source_ref[:3] == "ro:"]
+    shown = {(ro.store_id, ro.ro_number): ro for ro in visits}
+    if numbers and (store_id, numbers[0]) in shown:
+        return shown[(store_id, numbers[0])]
     if numbers:
         ro = session.scalar(
             select(RepairOrder).where(

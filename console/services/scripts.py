@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from console.call_scripts import ScriptPart, call_order
 from console.script_content import check_content
@@ -105,9 +105,12 @@ def versions_at(
 
 
 def _by_ids(session: Session, ids: list[int]) -> list[ScriptVersion]:
-    found = {
-        v.id: v for v in session.scalars(select(ScriptVersion).where(ScriptVersion.id.in_(ids)))
-    }
+    query = (  # with their scripts: no lazy load per version on the screen pop's path
+        select(ScriptVersion)
+        .where(ScriptVersion.id.in_(ids))
+        .options(joinedload(ScriptVersion.script))
+    )
+    found = {v.id: v for v in session.scalars(query)}
     return [found[i] for i in ids if i in found]
 
 
