@@ -8,7 +8,7 @@ from sqlalchemy import select
 from console.services import preview
 from dialer.backend import CallEvent, CallEventKind, HungUpBy
 from dialer.dialing import DialingMode, SeatPolicy, seat_snapshot
-from dialer.pacing import CallStats, PredictivePacer, ProgressivePacer
+from dialer.pacing import Agent, CallStats, PredictivePacer, ProgressivePacer, Snapshot
 from dialer.seat import (
     abandon,
     answered_today,
@@ -176,7 +176,9 @@ def _li_ming_due(sessions):
         plan_store(s, store, NOW)
 
 
-def test_over_twilio_the_seat_neither_over_dials_nor_starts_early(sessions, lina):
+def test_over_twilio_the_seat_neither_over_dials_nor_starts_early_and_predictive_is_pooled(
+    sessions, lina
+):
     """Twilio bridges an answered call to the agent by itself: the seat cannot hold one."""
     from dialer.dialing import seat_policy
     from storage.models import StoreSetting
@@ -189,3 +191,5 @@ def test_over_twilio_the_seat_neither_over_dials_nor_starts_early(sessions, lina
         assert seat_policy(s, lina, "sip").mode == DialingMode.PREDICTIVE
         twilio = seat_policy(s, lina, "twilio")
         assert (twilio.mode, twilio.wrap_up_s) == (DialingMode.PROGRESSIVE, 0)
+        assert twilio.pooled and not seat_policy(s, lina, "sip").pooled  # the store's pool dials
+        assert twilio.pacer().calls_to_start(Snapshot((Agent(AgentState.READY),))) == 0
