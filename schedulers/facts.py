@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Date, cast, func, null, or_, select
+from sqlalchemy import Date, and_, case, cast, func, null, or_, select, true
 from sqlalchemy.orm import Session
 
 from schedulers.timing import LOOKAHEAD, Timing
+from storage.bulk import where_in
 from storage.codes import RepairType
 from storage.models import Delivery, RepairOrder, Vehicle
 
@@ -162,45 +163,30 @@ def serviced_cars(session: Session, store_id: int, today: date, t: Timing) -> It
     around today (at the latest it does ``maintenance_months`` after that visit)."""
     earliest = today - timedelta(days=31 * t.maintenance_months) - t.maintenance_deadline
     earliest -= t.horizon + timedelta(days=1)
-    last = (
-        select(
-            RepairOrder.vehicle_id.label("vehicle_id"),
-            func.max(RepairOrder.opened_at).label("last_at"),
-        )
+    cars = (
+        select(RepairOrder.vehicle_id)
         .where(RepairOrder.store_id == store_id, RepairOrder.ro_type == RepairType.MAINTENANCE)
-        .where(RepairOrder.vehicle_id.is_not(None))
-        # the same cars as the HAVING alone, read from ix_repair_order_visits' recent end
-        # rather than by grouping every maintenance visit of the archive
+        # read from ix_repair_order_visits' recent end, not by grouping every visit
         .where(RepairOrder.opened_at >= _instant(earliest, t))
-        .group_by(RepairOrder.vehicle_id)
-        .having(func.max(RepairOrder.opened_at) >= _instant(earliest, t))
-        .subquery()
+        .where(RepairOrder.vehicle_id.is_not(None))
     )
+    summary = _summary(cars, RepairType.MAINTENANCE)
     query = (
-        select(
-            Vehicle.customer_id,
-            Vehicle.id,
-            Vehicle.vin,
-            Vehicle.plate,
-            Vehicle.delivered_on,
-            RepairOrder.opened_at,
-            RepairOrder.ro_number,
-            RepairOrder.odometer_km,
-            RepairOrder.ro_type,
-        )
-        .join(last, last.c.vehicle_id == Vehicle.id)
-        .join(RepairOrder, RepairOrder.vehicle_id == Vehicle.id)
-        .where(RepairOrder.odometer_km.is_not(None) | (RepairOrder.opened_at == last.c.last_at))
-        .order_by(Vehicle.id, RepairOrder.opened_at)
+        select(*_car_columns(summary))
+        .join(summary, summary.c.vehicle_id == Vehicle.id)
+        .order_by(Vehicle.id)
     )
-    yield from _cars(_stream(session, query), t, only=RepairType.MAINTENANCE)
+    for row in _stream(session, query):
+        if car := _car(row, t, with_unserviced=False):
+            yield car
 
 
 def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> Iterator[Serviced]:
-    """Each customer's most recently visited car, for customers whose last visit (repair
-    order or delivery) is old enough, but not too old, for a churn survey to fall due; or
-    whose latest delivery is old enough, but not too old, for a survey held back while they
-    were new customers to fall due (``rules.churn_survey``)."""
+    """The cars of customers whose last visit (repair order or delivery) is old enough, but
+    not too old, for a churn survey to fall due; or whose latest delivery is old enough, but
+    not too old, for a survey held back while they were new customers to fall due
+    (``rules.churn_survey``). Ordered by customer; a car never serviced counts its delivery as
+    its last visit."""
     latest = today + LOOKAHEAD - timedelta(days=t.churn_km // MAX_KM_PER_DAY)
     slack = t.churn_deadline + t.horizon + timedelta(days=1)
     earliest = today - t.churn_no_visit - slack
@@ -216,7 +202,7 @@ def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> I
         )
     ).subquery()
     last = (
-        select(visits.c.customer_id, func.max(visits.c.at).label("last_at"))
+        select(visits.c.customer_id)
         .group_by(visits.c.customer_id)
         .having(
             or_(
@@ -225,61 +211,116 @@ def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> I
             )
         )
         .having(func.max(visits.c.at) < _instant(latest, t))
-        .subquery()
+    )
+    # read first: the database cannot estimate how many customers pass the HAVING, and plans
+    # the cars' query far better for a list it knows
+    customers = list(session.scalars(last))
+    conn = session.connection()
+    summary = _summary(
+        select(Vehicle.id).where(where_in(conn, Vehicle.customer_id, customers)), None
     )
     query = (
-        select(
-            Vehicle.customer_id,
-            Vehicle.id,
-            Vehicle.vin,
-            Vehicle.plate,
-            Vehicle.delivered_on,
-            RepairOrder.opened_at,
-            RepairOrder.ro_number,
-            RepairOrder.odometer_km,
-            RepairOrder.ro_type,
-        )
-        .join(last, last.c.customer_id == Vehicle.customer_id)
-        .outerjoin(RepairOrder, RepairOrder.vehicle_id == Vehicle.id)
-        .order_by(Vehicle.customer_id, Vehicle.id, RepairOrder.opened_at)
+        select(*_car_columns(summary))
+        .where(where_in(conn, Vehicle.customer_id, customers))
+        .outerjoin(summary, summary.c.vehicle_id == Vehicle.id)
+        .order_by(Vehicle.customer_id, Vehicle.id)
     )
-    yield from _cars(_stream(session, query), t, with_unserviced=True)
+    for row in _stream(session, query):
+        if car := _car(row, t, with_unserviced=True):
+            yield car
 
 
-def _cars(
-    rows, t: Timing, only: str | None = None, with_unserviced: bool = False
-) -> Iterator[Serviced]:
-    """Fold (car, repair order) rows, ordered by car and date, into one ``Serviced`` per car:
-    its last visit (of type ``only`` if given) and its odometer readings; a car without such
-    a visit counts its delivery as its last visit when ``with_unserviced``, else is skipped."""
-    current, readings, last = None, [], None
-    for customer_id, vehicle_id, vin, plate, delivered_on, opened_at, ro, km, ro_type in rows:
-        if current is not None and current[1] != vehicle_id:
-            if car := _car(current, readings, last, with_unserviced):
-                yield car
-            readings, last = [], None
-        current = (customer_id, vehicle_id, vin, plate, delivered_on)
-        if opened_at is None:
-            continue
-        day = _day(opened_at, t.tz)
-        if only is None or ro_type == only:
-            last = (day, ro)
-        if km is not None:
-            readings.append((day, km))
-    if current is not None and (car := _car(current, readings, last, with_unserviced)):
-        yield car
+def _summary(cars, visit_type: str | None):
+    """One row per car of ``cars`` (a query of car ids) with repair orders: its first and
+    last odometer readings and its last visit (of ``visit_type``, or any), with the visit's
+    repair order; all the estimate (``Odometer.estimate``) and the rules need, ranked in SQL
+    rather than folded from every repair order in Python."""
+    ro = RepairOrder
+    reading = and_(ro.odometer_km.is_not(None), ro.odometer_km >= 0)
+    visit = ro.ro_type == visit_type if visit_type else true()
+    forward = (ro.opened_at, ro.odometer_km)
+    backward = (ro.opened_at.desc(), ro.odometer_km.desc())
+    ranked = (
+        select(
+            ro.vehicle_id,
+            ro.opened_at,
+            ro.odometer_km,
+            ro.ro_number,
+            reading.label("reading"),
+            visit.label("visit"),
+            func.row_number()
+            .over(partition_by=(ro.vehicle_id, reading), order_by=forward)
+            .label("up"),
+            func.row_number()
+            .over(partition_by=(ro.vehicle_id, reading), order_by=backward)
+            .label("down"),
+            func.row_number()
+            .over(
+                partition_by=(ro.vehicle_id, visit),
+                order_by=(ro.opened_at.desc(), ro.ro_number.desc()),
+            )
+            .label("recent"),
+        )
+        .where(ro.vehicle_id.in_(cars))
+        .subquery()
+    )
+    r = ranked.c
+
+    def pick(condition, column):
+        return func.max(case((condition, column)))
+
+    first, last, latest = (
+        r.reading & (r.up == 1),
+        r.reading & (r.down == 1),
+        r.visit & (r.recent == 1),
+    )
+    return (
+        select(
+            r.vehicle_id,
+            pick(first, r.opened_at).label("first_at"),
+            pick(first, r.odometer_km).label("first_km"),
+            pick(last, r.opened_at).label("last_at"),
+            pick(last, r.odometer_km).label("last_km"),
+            pick(latest, r.opened_at).label("visit_at"),
+            pick(latest, r.ro_number).label("visit_ro"),
+        )
+        .group_by(r.vehicle_id)
+        .subquery()
+    )
 
 
-def _car(current, readings, last, with_unserviced: bool) -> Serviced | None:
-    customer_id, vehicle_id, vin, plate, delivered_on = current
+def _car_columns(summary):
+    s = summary.c
+    return (
+        Vehicle.customer_id,
+        Vehicle.id,
+        Vehicle.vin,
+        Vehicle.plate,
+        Vehicle.delivered_on,
+        s.first_at,
+        s.first_km,
+        s.last_at,
+        s.last_km,
+        s.visit_at,
+        s.visit_ro,
+    )
+
+
+def _car(row, t: Timing, with_unserviced: bool) -> Serviced | None:
+    """A car's summary row as ``Serviced``: its last visit, else (``with_unserviced``) its
+    delivery, which also counts when it is later than the last visit; else None."""
+    customer_id, vehicle_id, vin, plate, delivered_on = row[:5]
+    first_at, first_km, last_at, last_km, visit_at, visit_ro = row[5:]
+    last = (_day(visit_at, t.tz), visit_ro) if visit_at is not None else None
     if last is None or (delivered_on is not None and with_unserviced and delivered_on > last[0]):
         if not with_unserviced or delivered_on is None:
             return None
         last = (delivered_on, "delivery")
+    readings: tuple[tuple[date, int], ...] = ()
+    if first_at is not None:
+        readings = ((_day(first_at, t.tz), first_km), (_day(last_at, t.tz), last_km))
     last_day, last_ro = last
-    return Serviced(
-        customer_id, vehicle_id, vin, plate, delivered_on, last_day, last_ro, tuple(readings)
-    )
+    return Serviced(customer_id, vehicle_id, vin, plate, delivered_on, last_day, last_ro, readings)
 
 
 def insured_cars(session: Session, store_id: int, today: date, t: Timing) -> Iterator[Insured]:
