@@ -598,6 +598,7 @@
   // ---------- server events ----------
   socket.on('state', (d) => {
     const data = d || {};
+    if ((data.state || 'offline') !== S.state) openPauseMenu(false);  // chosen for the old state
     S.state = data.state || 'offline';
     S.since = parseTime(data.since) ?? Date.now();
     S.attemptId = data.attempt_id ?? null;
