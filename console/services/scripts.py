@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from console.call_scripts import ScriptPart, call_order
 from console.script_content import check_content
@@ -90,6 +90,7 @@ def versions_at(
     rows = session.execute(
         select(ScriptVersion, CallScript)
         .join(CallScript, CallScript.id == ScriptVersion.script_id)
+        .options(contains_eager(ScriptVersion.script))  # version.script without a lazy load
         .where(
             CallScript.store_id == store_id,
             CallScript.customer_kind == kind,
