@@ -170,7 +170,7 @@ def serviced_cars(session: Session, store_id: int, today: date, t: Timing) -> It
         .where(RepairOrder.opened_at >= _instant(earliest, t))
         .where(RepairOrder.vehicle_id.is_not(None))
     )
-    summary = _summary(cars, RepairType.MAINTENANCE)
+    summary = _summary(cars, RepairType.MAINTENANCE, _local_day(session, t))
     query = (
         select(*_car_columns(summary))
         .join(summary, summary.c.vehicle_id == Vehicle.id)
@@ -216,9 +216,8 @@ def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> I
     # the cars' query far better for a list it knows
     customers = list(session.scalars(last))
     conn = session.connection()
-    summary = _summary(
-        select(Vehicle.id).where(where_in(conn, Vehicle.customer_id, customers)), None
-    )
+    cars = select(Vehicle.id).where(where_in(conn, Vehicle.customer_id, customers))
+    summary = _summary(cars, None, _local_day(session, t))
     query = (
         select(*_car_columns(summary))
         .where(where_in(conn, Vehicle.customer_id, customers))
@@ -230,11 +229,12 @@ def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> I
             yield car
 
 
-def _summary(cars, visit_type: str | None):
+def _summary(cars, visit_type: str | None, day):
     """One row per car of ``cars`` (a query of car ids) with repair orders: its first and
     last odometer readings and its last visit (of ``visit_type``, or any), with the visit's
     repair order; all the estimate (``Odometer.estimate``) and the rules need, ranked in SQL
-    rather than folded from every repair order in Python."""
+    rather than folded from every repair order in Python. Readings are ordered by time (then
+    km); dates are local, through ``day`` (``_local_day``)."""
     ro = RepairOrder
     reading = and_(ro.odometer_km.is_not(None), ro.odometer_km >= 0)
     visit = ro.ro_type == visit_type if visit_type else true()
@@ -277,16 +277,24 @@ def _summary(cars, visit_type: str | None):
     return (
         select(
             r.vehicle_id,
-            pick(first, r.opened_at).label("first_at"),
+            pick(first, day(r.opened_at)).label("first_at"),
             pick(first, r.odometer_km).label("first_km"),
-            pick(last, r.opened_at).label("last_at"),
+            pick(last, day(r.opened_at)).label("last_at"),
             pick(last, r.odometer_km).label("last_km"),
-            pick(latest, r.opened_at).label("visit_at"),
+            pick(latest, day(r.opened_at)).label("visit_at"),
             pick(latest, r.ro_number).label("visit_ro"),
         )
         .group_by(r.vehicle_id)
         .subquery()
     )
+
+
+def _local_day(session: Session, t: Timing):
+    """A date-time column's local date, computed by PostgreSQL (which knows time zones); on
+    SQLite the column itself, turned into a date in Python (``_day``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return lambda column: cast(func.timezone(t.tz.key, column), Date)
+    return lambda column: column
 
 
 def _car_columns(summary):

@@ -182,7 +182,7 @@ def _schedule(call: Call, customer_windows, calls: list[Call], t: Timing, slot) 
     delivery sequence is exempt), then at the first moment the windows allow. When the cap
     would push it past its deadline, the deadline wins."""
     at = capped = call.due_at
-    if not _exempt(call):
+    if len(calls) > 1 and not _exempt(call):  # the cap needs another call
         others = sorted(
             c.next_attempt_at if c.status in OPEN else (c.closed_at or c.next_attempt_at)
             for c in calls

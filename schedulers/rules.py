@@ -40,8 +40,22 @@ class DueWindow:
 
 
 def why(code: str, **facts: object) -> str:
-    """A reason as stored on a task item: ``{"why": "maintenance_km", "km": 9800, ...}``."""
-    return json.dumps({"why": code, **facts}, ensure_ascii=False, separators=(",", ":"))
+    """A reason as stored on a task item: ``{"why": "maintenance_km", "km": 9800, ...}``.
+
+    Written out by hand (numbers as they are, texts through the JSON encoder): a large store's
+    plan words hundreds of thousands of them.
+
+    >>> why("maintenance_km", km=9800, last="2026-05-02")
+    '{"why":"maintenance_km","km":9800,"last":"2026-05-02"}'
+    """
+    parts = [f'"why":{_text(code)}']
+    parts += [
+        f'"{key}":{value if type(value) is int else _text(value)}' for key, value in facts.items()
+    ]
+    return "{" + ",".join(parts) + "}"
+
+
+_text = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def day_n(event_day: date, n: int, at: time, tz: ZoneInfo) -> datetime:
@@ -194,12 +208,16 @@ def periodic_sales(delivered_on: date, n: int, t: Timing) -> DueWindow:
 
 
 def periodic_numbers(delivered_on: date, t: Timing, start: date, end: date) -> list[int]:
-    """Which periodic calls fall due between ``start`` and ``end`` (local dates)."""
-    count = t.periodic_for_months // max(t.periodic_every_months, 1)
+    """Which periodic calls fall due between ``start`` and ``end`` (local dates): only the
+    numbers whose month lies between theirs are tried."""
+    every = max(t.periodic_every_months, 1)
+    count = t.periodic_for_months // every
+    months = (start.year - delivered_on.year) * 12 + start.month - delivered_on.month
+    span = (end.year - start.year) * 12 + end.month - start.month
+    first = max(1, months // every)
+    last = min(count, (months + span) // every + 1)
     return [
-        n
-        for n in range(1, count + 1)
-        if start <= add_months(delivered_on, n * t.periodic_every_months) <= end
+        n for n in range(first, last + 1) if start <= add_months(delivered_on, n * every) <= end
     ]
 
 
