@@ -58,6 +58,7 @@ class Record:
     lock: threading.Lock = field(default_factory=threading.Lock)
     messages: list[Recorded] = field(default_factory=list)
     per_to: Counter[str] = field(default_factory=Counter)
+    by_to: dict[str, list[Recorded]] = field(default_factory=dict)  # for lookups
     posts: int = 0
     injected_429: int = 0
     rate_429: int = 0
@@ -92,10 +93,11 @@ class Record:
         with self.lock:
             self.messages.append(message)
             self.per_to[message.to] += 1
+            self.by_to.setdefault(message.to, []).append(message)
 
     def find(self, to: str, sender: str | None) -> list[Recorded]:
         with self.lock:
-            found = [m for m in self.messages if m.to == to and sender in (None, m.sender)]
+            found = [m for m in self.by_to.get(to, ()) if sender in (None, m.sender)]
         return found[::-1]
 
     def stats(self) -> dict:
