@@ -17,7 +17,7 @@ from itertools import islice
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, Table, select
+from sqlalchemy import String, Table, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from schedulers.owed import Owed, RuleSet, owed
@@ -33,6 +33,9 @@ from storage.models import CallTask, Consent, Customer, Store, TaskItem, utcnow
 CHUNK = 900  # keys per IN (...) query: under SQLite's bound-parameter limit
 WRITE_EVERY = 20_000  # follow-ups held before they are written, in bulk
 OPEN = (TaskStatus.PENDING, TaskStatus.CLAIMED)
+# The facts' queries sort and hash a large part of the archive: in memory rather than in
+# temporary files, and without compiling expressions for a plan that runs once.
+POSTGRES_SETTINGS = ("work_mem = '256MB'", "jit = off")
 
 
 @dataclass(eq=False)
@@ -86,6 +89,9 @@ def plan_store(
     that they are read again as written."""
     t, policy = planning_for(session, store)
     session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        for setting in POSTGRES_SETTINGS:  # for this transaction only
+            session.execute(text(f"SET LOCAL {setting}"))
     result = PlanResult(store=store.code, session=session)
     fresh = _not_planned(session, store.id, owed(session, store.id, now, t, policy, sets))
     by_customer: dict[int, list[Owed]] = defaultdict(list)
