@@ -108,3 +108,85 @@ def test_a_refused_token_is_shown_in_the_headset_status(twilio_web, chromium):
         assert tokens == [503]
     finally:
         context.close()
+
+
+# ---------- answering: the pooled leg at once, a customer's own call with its pop ----------
+
+# Twilio's cloud is out of reach, so the vendored SDK is replaced at its boundary: a Device
+# that registers at once and rings with calls the test makes (their customParameters as the
+# SDK builds them, a Map), each keeping when it was accepted.
+FAKE_SDK = """
+window.Twilio = { Device: class {
+  constructor(token) { this.token = token; this.handlers = {}; this.state = 'unregistered';
+                       window.fakeDevice = this; }
+  on(name, fn) { (this.handlers[name] = this.handlers[name] || []).push(fn); }
+  emit(name, ...args) { (this.handlers[name] || []).forEach((fn) => fn(...args)); }
+  async register() { this.state = 'registered'; this.emit('registered'); }
+  updateToken(token) { this.token = token; }
+} };
+window.ring = (params) => {
+  const handlers = {};
+  const call = {
+    customParameters: new Map(Object.entries(params)), state: 'pending',
+    rangAt: performance.now(), acceptedAt: null,
+    on(name, fn) { (handlers[name] = handlers[name] || []).push(fn); },
+    status() { return this.state; },
+    accept() { this.state = 'open'; this.acceptedAt = performance.now();
+               (handlers.accept || []).forEach((fn) => fn()); },
+    reject() { this.state = 'closed'; (handlers.reject || []).forEach((fn) => fn()); },
+  };
+  window.fakeDevice.emit('incoming', call);
+  window.lastCall = call;
+};
+"""
+POP_WAIT_MS = 3000  # agent_twilio.js: how long a customer's own call waits for its pop
+
+
+def ringing_agent(chromium, env):
+    """李娜's console with the fake SDK, registered; no screen pop will come (no call)."""
+    context, page, _tokens = agent_in_chromium(chromium, env)
+    context.route(
+        f"**{SDK}",
+        lambda route: route.fulfill(body=FAKE_SDK, content_type="application/javascript"),
+    )
+    browser_sign_in(page, env, "lina")
+    expect(page.locator("[data-testid=phone-status]")).to_have_attribute(
+        "data-phone", "twilio_ready"
+    )
+    return context, page
+
+
+@pytest.mark.browser
+def test_the_pools_leg_to_the_agents_browser_is_answered_at_once(twilio_web, chromium):
+    """Without it the caller, already waiting in the store's queue, would wait 3 s more."""
+    context, page = ringing_agent(chromium, twilio_web)
+    try:
+        page.evaluate("() => window.ring({ huifang_leg: 'pool' })")
+        page.wait_for_function("() => window.lastCall.acceptedAt !== null", timeout=2000)
+        waited = page.evaluate("() => window.lastCall.acceptedAt - window.lastCall.rangAt")
+        assert waited < 500, f"the pooled leg waited {waited:.0f} ms"
+        assert page.locator("#customer-record").is_hidden()  # accepted before any pop
+        assert page.evaluate("() => window.HuifangTwilio.isPooledLeg(window.lastCall)")
+        expect(page.locator("[data-testid=phone-status]")).to_have_attribute(
+            "data-phone", "twilio_on_call"
+        )
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_customers_own_call_still_waits_for_its_screen_pop(twilio_web, chromium):
+    """The non-pooled call (<Dial><Client> from the customer's answer) is accepted with the
+    pop on screen, or after the fallback when no pop comes: here none comes."""
+    context, page = ringing_agent(chromium, twilio_web)
+    try:
+        page.evaluate("() => window.ring({})")
+        page.wait_for_timeout(1000)
+        assert page.evaluate("() => window.lastCall.acceptedAt") is None
+        assert page.evaluate("() => window.lastCall.status()") == "pending"
+        page.wait_for_function("() => window.lastCall.acceptedAt !== null", timeout=5000)
+        waited = page.evaluate("() => window.lastCall.acceptedAt - window.lastCall.rangAt")
+        assert POP_WAIT_MS - 50 <= waited < POP_WAIT_MS + 1500
+        assert not page.evaluate("() => window.HuifangTwilio.isPooledLeg(window.lastCall)")
+    finally:
+        context.close()

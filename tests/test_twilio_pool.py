@@ -151,7 +151,8 @@ def test_a_waiting_caller_rings_the_longest_ready_agents_browser_to_take_the_que
     centre.dialer.tend(centre.store, pace=False)
     lina = centre.agent_ids["lina"]
     [leg] = centre.calls_created()
-    assert leg["To"] == f"client:agent-{lina}"
+    # marked as the pooled leg: the browser answers it at once (static/js/agent_twilio.js)
+    assert leg["To"] == f"client:agent-{lina}?huifang_leg=pool"
     assert leg["Url"].endswith(f"/twilio/queue/agent?agent={lina}&store={centre.store.store_id}")
     assert leg["StatusCallback"].endswith(f"/twilio/queue/agent-status?agent={lina}")
     assert (ToWeb.AGENT_CHANGED, {"agent_id": lina}) in centre.emitted

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from twilio.rest import Client
 
@@ -22,6 +23,10 @@ from storage.config import TwilioSettings
 
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 AGENT_RING_S = 15  # an agent's browser or phone that does not answer by then: reservation off
+# The custom parameter that tells the agent's browser a call is its pooled leg (the Voice SDK's
+# Call.customParameters; Twilio takes them from the query of a ``client:`` To): the caller is
+# waiting already, so agent_twilio.js answers it at once instead of waiting for the screen pop.
+LEG_PARAM, POOL_LEG = "huifang_leg", "pool"
 
 
 def create_call(
@@ -36,11 +41,11 @@ def create_call(
 def agent_leg_params(
     settings: TwilioSettings, agent_id: int, store_id: int, agent_phone: str | None
 ) -> dict | None:
-    """The call to a reserved agent: their browser (``client:agent-ID``) or their own phone,
-    running the TwiML that takes the caller at the front of the store's queue. None: an agent
-    on the phone leg without a phone."""
+    """The call to a reserved agent: their browser (``client:agent-ID``, marked as the pooled
+    leg by LEG_PARAM) or their own phone, running the TwiML that takes the caller at the front
+    of the store's queue. None: an agent on the phone leg without a phone."""
     if settings.agent_leg == "client":
-        to = f"client:{agent_identity(agent_id)}"
+        to = f"client:{agent_identity(agent_id)}?{urlencode({LEG_PARAM: POOL_LEG})}"
     elif agent_phone:
         to = agent_phone
     else:

@@ -9,6 +9,10 @@
  *   screen pop is on screen (the same answer forwards the pop over Socket.IO, and only this
  *   agent's own attempt dials this identity); if the pop has not arrived within POP_WAIT_MS
  *   the call is accepted anyway, so the customer is never left without an agent.
+ * - A store's pooled call (predictive over Twilio) comes the other way round: the customer
+ *   already waits in the store's queue, the dialer calls this browser with a leg that takes
+ *   them (dialer/twilio/placing.py, custom parameter huifang_leg=pool), and the screen pop
+ *   follows from that leg connecting. Such a leg is accepted at once.
  * - Hang-up (F4) and hold stay server-side through agent.js: ending the customer's call ends
  *   this leg too. There is no separate mute control on the page.
  * - The device's state is shown in the headset status line (#phone-status), with
@@ -20,6 +24,8 @@
 
   const { $, t } = window.Huifang;
   const POP_WAIT_MS = 3000;
+  const LEG_PARAM = 'huifang_leg';
+  const POOL_LEG = 'pool';
   const RETRY_MS = 15000;
   const status = $('phone-status');
   const record = $('customer-record');
@@ -80,6 +86,12 @@
     });
   }
 
+  // The leg the store's pool calls us with: its customer is waiting, its pop comes after it.
+  function isPooledLeg(call) {
+    const params = call && call.customParameters;
+    return Boolean(params && typeof params.get === 'function' && params.get(LEG_PARAM) === POOL_LEG);
+  }
+
   function callError(err) {
     const code = err && (err.code || err.name);
     if (code === 31208 || code === 31401 || (err && err.name === 'NotAllowedError')) {
@@ -103,7 +115,7 @@
     call.on('cancel', done);
     call.on('reject', done);
     call.on('error', (e) => { callError(e); done(); });
-    await whenPopShown(POP_WAIT_MS);
+    if (!isPooledLeg(call)) await whenPopShown(POP_WAIT_MS);
     if (activeCall === call && call.status() === 'pending') call.accept();
   }
 
@@ -137,7 +149,7 @@
       closeProtection: true,
       logLevel: 'warn',
     });
-    window.HuifangTwilio = { device };
+    window.HuifangTwilio = { device, isPooledLeg };
     device.on('registered', () => { if (!activeCall) show('ready'); });
     device.on('unregistered', () => { if (!ERRORS.has(current.key)) show('offline'); });
     device.on('incoming', onIncoming);
