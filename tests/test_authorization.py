@@ -68,6 +68,7 @@ PUBLIC = {"static", "auth.login", "auth.logout", "auth.home"}  # sign-in pages, 
 SIGNED_BY_CARRIER = {"twilio.voice_answer", "twilio.voice_status"}
 SIGNED_BY_CARRIER |= {f"twilio.queue_{name}" for name in ("wait", "left", "agent", "bridge")}
 SIGNED_BY_CARRIER |= {"twilio.queue_agent_status"}  # the store queue of pooled Twilio calls
+SIGNED_BY_CARRIER |= {f"twilio.queue_{n}" for n in ("after", "hold", "hold_wait", "resume")}
 SIGNED_BY_CARRIER |= {"sms_hooks.status", "sms_hooks.inbound"}  # issue 7: the SMS provider's
 KEY_SCREENS = {  # issue 3, "Access": who may open each key screen
     "agent.console": {Role.AGENT},
