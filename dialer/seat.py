@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -39,6 +40,32 @@ class DialOrder:
     task_id: int
     uri: str
     for_agent: bool = True  # the agent rings with it (False: a call started ahead of them)
+
+
+@dataclass(frozen=True)
+class PooledCall:
+    """An agent's call from the store's pool (Twilio, dialer/twilio/queue.py): placed by no
+    seat, so its backend does not know it; the console's hang-up and hold reach it through
+    the carrier by its two calls' refs."""
+
+    agent_id: int
+    attempt_id: int
+    customer_ref: str
+    agent_leg_ref: str | None
+
+
+class PooledCalls(Protocol):
+    """What a seat worker does to its agent's pooled call (dialer/twilio/hold.py)."""
+
+    def current(self, session: Session, agent_id: int) -> PooledCall | None: ...
+
+    def mark_hangup(self, session: Session, call: PooledCall, now: datetime) -> None: ...
+
+    def hangup(self, call: PooledCall) -> None: ...
+
+    def hold(self, call: PooledCall, held: bool) -> None:
+        """Raises CallControlError."""
+        ...
 
 
 def start_attempt(

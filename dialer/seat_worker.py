@@ -45,6 +45,7 @@ from dialer.pacing import ABANDON_AFTER_S, CallStats
 from dialer.seat import (
     AgentNotReady,
     DialOrder,
+    PooledCalls,
     abandon,
     agent_extension,
     attach_recording,
@@ -99,10 +100,17 @@ def _apology(call_ref: str) -> str:
 
 
 class SeatWorker:
-    def __init__(self, config: Config, agent_id: int, backend: VoiceBackend) -> None:
+    def __init__(
+        self,
+        config: Config,
+        agent_id: int,
+        backend: VoiceBackend,
+        pooled: PooledCalls | None = None,
+    ) -> None:
         self.config = config
         self.agent_id = agent_id
         self.backend = backend
+        self.pooled = pooled  # the agent's calls from the store's pool (Twilio), not ours
         engine = make_engine(config.database_url)
         check_connection(engine)
         self.sessions = make_session_factory(engine)
@@ -159,6 +167,8 @@ class SeatWorker:
             self.wake_at = now()
         elif name == ToSeat.HANGUP and self.call is not None:
             self.backend.hangup(self.call[0])
+        elif name == ToSeat.HANGUP:
+            self.hang_up_pooled()
         elif name == ToSeat.REPORT:
             self._report_phone()
         elif name == ToSeat.DIAL:
@@ -171,6 +181,9 @@ class SeatWorker:
         action = CONTROL_ACTIONS[ToSeat(name)]
         if name == ToSeat.HOLD and not data.get("hold"):
             action = "unhold"
+        if name == ToSeat.HOLD and self.call is None and self.pooled is not None:
+            self.hold_pooled(bool(data.get("hold")), action)
+            return
         try:
             if self.audio is None or self.call is None:
                 raise CallControlError("no customer on the line")
@@ -186,6 +199,32 @@ class SeatWorker:
             self._report_control(action, ok=False, detail=exc.message)
             return
         self._report_control(action, ok=True, detail="ringing" if action == "transfer" else None)
+
+    # -- the agent's call from the store's pool (Twilio): no leg of this seat ---------------
+    def hang_up_pooled(self) -> None:
+        if self.pooled is None:
+            return
+        with session_scope(self.sessions) as s:
+            call = self.pooled.current(s, self.agent_id)
+            if call is not None:
+                self.pooled.mark_hangup(s, call, now())
+        if call is not None:  # its end arrives as the customer's final status callback
+            self.pooled.hangup(call)
+
+    def hold_pooled(self, held: bool, action: str) -> None:
+        assert self.pooled is not None
+        with session_scope(self.sessions) as s:
+            call = self.pooled.current(s, self.agent_id)
+        try:
+            if call is None:
+                raise CallControlError("no customer on the line")
+            self.pooled.hold(call, held)
+        except TelephonyError as exc:
+            log.warning("%s refused: %s", action, exc.message)
+            attempt_id = call.attempt_id if call else None
+            self._report_control(action, ok=False, detail=exc.message, attempt_id=attempt_id)
+            return
+        self._report_control(action, ok=True, attempt_id=call.attempt_id)
 
     def _next_wake(self, session: Session) -> datetime | None:
         status = session.get(AgentStatus, self.agent_id)
@@ -441,8 +480,10 @@ class SeatWorker:
         if phone == Phone.CONNECTED and self.call is None and self.wake_at is None:
             self.wake_at = now()  # dial if the agent is ready and was waiting for the phone
 
-    def _report_control(self, action: str, *, ok: bool, detail: str | None = None) -> None:
-        attempt_id = self.call[1] if self.call else None
+    def _report_control(
+        self, action: str, *, ok: bool, detail: str | None = None, attempt_id: int | None = None
+    ) -> None:
+        attempt_id = attempt_id or (self.call[1] if self.call else None)
         self.link.emit(
             ToWeb.CALL_CONTROL,
             {
@@ -505,14 +546,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         config = load_config()
         backend: VoiceBackend
+        pooled: PooledCalls | None = None
         if config.telephony == "twilio":
-            from dialer.twilio.wiring import seat_backend
+            from dialer.twilio.wiring import pooled_controls, seat_backend
 
-            backend = seat_backend(config, args.agent)
+            twilio = seat_backend(config, args.agent)
+            backend, pooled = twilio, pooled_controls(config, twilio)
         else:
             settings = SipSettings.for_seat(config, args.sip_port)
             backend = SipBackend(config.sip_host, args.sip_port, config.sip_caller_id, settings)
-        SeatWorker(config, args.agent, backend).run(stop)
+        SeatWorker(config, args.agent, backend, pooled).run(stop)
     except (ConfigError, DatabaseUnavailable, TelephonyError) as exc:
         print(f"huifang seat worker: {exc}", file=sys.stderr)
         return 2

@@ -171,7 +171,8 @@ def test_the_reserved_agents_leg_takes_the_queue_and_that_agent_gets_the_screen_
     assert store.state(store.lina) == (AgentState.RINGING, None)
     twiml = store.agent_leg(store.lina)
     assert (
-        f'<Dial timeout="20"><Queue method="POST" '
+        f'<Dial action="{PUBLIC_BASE}/twilio/queue/after?agent={store.lina}" method="POST" '
+        f'timeout="20"><Queue method="POST" '
         f'url="{PUBLIC_BASE}/twilio/queue/bridge?agent={store.lina}">'
         f"{queue_name(store.store_id)}</Queue></Dial>"
     ) in twiml

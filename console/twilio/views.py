@@ -1,7 +1,8 @@
 """Twilio's webhooks and the agent's Voice SDK token. The webhooks carry no session: each is
 checked against Twilio's signature over our public URL (403 otherwise) and is exempt from CSRF;
 the logic is in dialer/twilio/webhooks.py, and for a store's pooled calls (the queue and the
-agents' legs) in dialer/twilio/queue.py. Outside Twilio mode every route here is a 404."""
+agents' legs) in dialer/twilio/queue.py, their hold in dialer/twilio/hold.py. Outside Twilio
+mode every route here is a 404."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from console import csrf
 from console.access import Permission, requires
 from console.db import config, transaction, utcnow
 from console.realtime.notifier import notifier
-from dialer.twilio import queue, webhooks
+from dialer.twilio import hold, queue, webhooks
 from dialer.twilio.status import StatusReport
 from dialer.twilio.tokens import TokensUnavailable, agent_identity, voice_token
 from storage.config import TwilioSettings
@@ -121,7 +122,8 @@ def queue_bridge():
     caller = request.form.get("CallSid", "")
     try:
         with transaction() as s:
-            news = queue.bridge(s, _required("agent"), caller, utcnow())
+            agent_leg = request.form.get("DequeingCallSid", "")  # (sic: Twilio's spelling)
+            news = queue.bridge(s, _required("agent"), caller, utcnow(), agent_leg)
     except IntegrityError:  # the same request twice at the same instant
         news = None
     _send(news)
@@ -141,6 +143,43 @@ def queue_agent_status():
         news = None
     _send(news)
     return "", 204
+
+
+@bp.post("/queue/after")
+@signed_by_twilio
+def queue_after():
+    turn = request.args.get("turn", 0, type=int)
+    with transaction() as s:
+        twiml = hold.after_twiml(s, _settings(), _required("agent"), turn)
+    return _twiml(twiml)
+
+
+# ---------- hold on a pooled call: the caller in a queue of their own, then taken back ----------
+
+
+@bp.post("/queue/hold")
+@signed_by_twilio
+def queue_hold():
+    with transaction() as s:
+        twiml = hold.hold_twiml(s, _settings(), _required("attempt"))
+    return _twiml(twiml)
+
+
+@bp.post("/queue/hold-wait")
+@signed_by_twilio
+def queue_hold_wait():
+    turn = request.args.get("turn", 0, type=int)
+    with transaction() as s:
+        twiml = hold.hold_wait(s, _settings(), _required("attempt"), turn)
+    return _twiml(twiml)
+
+
+@bp.post("/queue/resume")
+@signed_by_twilio
+def queue_resume():
+    with transaction() as s:
+        twiml = hold.resume_twiml(s, _settings(), _required("agent"), _required("attempt"))
+    return _twiml(twiml)
 
 
 def _attempt_id() -> int | None:

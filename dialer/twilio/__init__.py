@@ -17,6 +17,7 @@ webhooks.py  signature check, callbacks kept once and applied forward only, answ
 tokens.py    access tokens for the agent's browser (Voice JS SDK)
 wiring.py    a seat worker's or a call test's backend, with its link to the web tier; the pools'
 queue.py     pooled calls: the store queue's webhooks (enqueue, hold, leave, agent takes caller)
+hold.py      a pooled call's hang-up and hold from the console (REST by the seat; the TwiML)
 pool.py      pooled predictive dialing of one store: pacing, agents reserved, silent calls swept
 pool_dialer.py  the stores' pools' loop in the dialer supervisor (one process per store: lease)
 """

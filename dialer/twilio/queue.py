@@ -48,7 +48,9 @@ LEFT_PATH = "/twilio/queue/left"  # <Enqueue action>: the apology after <Leave/>
 AGENT_PATH = "/twilio/queue/agent"  # the agent leg's TwiML: <Dial><Queue>
 BRIDGE_PATH = "/twilio/queue/bridge"  # <Queue url>: which agent got which caller
 AGENT_STATUS_PATH = "/twilio/queue/agent-status"  # the agent leg's status callbacks
+AFTER_PATH = "/twilio/queue/after"  # the agent's <Dial action>: its caller left the bridge
 ENQUEUED, BRIDGED = "enqueued", "bridged"  # kept in carrier_callback like Twilio's statuses
+HUNG_UP_BY_AGENT = "agent-hangup"  # the agent ended the call from the console (hold.py)
 CHECK_EVERY_S = 1  # the wait URL's pause between two looks
 MAX_WAIT_S = 30.0  # even with an agent on the way, nobody waits longer (their leg failed)
 AGENT_DIAL_TIMEOUT_S = 20  # an agent leg finding the queue empty waits this long for a caller
@@ -141,6 +143,8 @@ def left(session: Session, attempt_id: int, queue_result: str, now: datetime) ->
     if queue_result not in LEAVING:
         return hangup()
     attempt = session.get(CallAttempt, attempt_id)
+    if attempt is not None and attempt.agent_id is not None:
+        return hangup()  # left the hold queue: their agent's leg is gone (hold.py)
     if attempt is not None and attempt.backend == POOLED:
         abandon_waiting(session, attempt_id, now)  # ours already when we said <Leave/>
     response = VoiceResponse()
@@ -191,9 +195,11 @@ def pooled_status(
     if report.status not in FINAL or attempt.ended_at is not None:
         return None
     if attempt.agent_id is not None:
-        event = _ended(attempt, report, N.ANSWERED, HungUpBy.CUSTOMER)
-        record_end(session, attempt.agent_id, attempt.id, event, now)
-        return AgentNews(Say.CALL_ENDED, attempt.agent_id, attempt.id, HungUpBy.CUSTOMER)
+        by = HungUpBy.US if _seen(session, report.call_sid, HUNG_UP_BY_AGENT) else HungUpBy.CUSTOMER
+        record_end(
+            session, attempt.agent_id, attempt.id, _ended(attempt, report, N.ANSWERED, by), now
+        )
+        return AgentNews(Say.CALL_ENDED, attempt.agent_id, attempt.id, by)
     person = not is_machine(attempt.answered_by) and attempt.answered_by != FAX
     if report.status == COMPLETED and person and not attempt.abandoned:
         attempt.answered_at = attempt.answered_at or now  # picked up; the answer came late
@@ -225,7 +231,7 @@ def agent_twiml(session: Session, settings: TwilioSettings, agent_id: int, store
     still reserved for it; otherwise it hangs up."""
     if not is_reserved(session.get(AgentStatus, agent_id)):
         return hangup()
-    dial = Dial(timeout=AGENT_DIAL_TIMEOUT_S)
+    dial = Dial(timeout=AGENT_DIAL_TIMEOUT_S, **after_dial(settings, agent_id))
     dial.queue(
         queue_name(store_id),
         url=url(settings.public_base_url, BRIDGE_PATH, agent=agent_id),
@@ -236,9 +242,19 @@ def agent_twiml(session: Session, settings: TwilioSettings, agent_id: int, store
     return str(response)
 
 
-def bridge(session: Session, agent_id: int, caller_sid: str, now: datetime) -> AgentNews | None:
-    """Twilio is connecting the caller ``caller_sid`` to this agent's leg: the agent gets that
-    attempt (whichever caller it is), once. None for a repeat or a caller not ours."""
+def after_dial(settings: TwilioSettings, agent_id: int) -> dict:
+    """The agent's <Dial> attributes that bring its leg to AFTER_PATH when its caller leaves
+    (put on hold, or gone): see hold.py."""
+    action = url(settings.public_base_url, AFTER_PATH, agent=agent_id)
+    return {"action": action, "method": "POST"}
+
+
+def bridge(
+    session: Session, agent_id: int, caller_sid: str, now: datetime, agent_leg: str = ""
+) -> AgentNews | None:
+    """Twilio is connecting the caller ``caller_sid`` to this agent's leg (``agent_leg``, the
+    dequeuing call, kept for hold.py): the agent gets that attempt (whichever caller it is),
+    once. None for a repeat or a caller not ours."""
     attempt_id = session.scalar(
         select(CarrierCallback.attempt_id).where(
             CarrierCallback.carrier == "twilio",
@@ -246,7 +262,8 @@ def bridge(session: Session, agent_id: int, caller_sid: str, now: datetime) -> A
             CarrierCallback.status == ENQUEUED,
         )
     )
-    if attempt_id is None or not _keep_once(session, caller_sid, BRIDGED, attempt_id, {}, now):
+    leg = {"agent_leg": agent_leg} if agent_leg else {}
+    if attempt_id is None or not _keep_once(session, caller_sid, BRIDGED, attempt_id, leg, now):
         return None
     took: CursorResult = session.execute(  # type: ignore[assignment]
         update(AgentStatus)
@@ -343,17 +360,20 @@ def _take_back(attempt: CallAttempt) -> None:
         task.status = TaskStatus.CLAIMED
 
 
-def _keep_once(
-    session: Session, call_ref: str, status: str, attempt_id: int | None, form: dict, now
-) -> bool:
-    seen = session.scalar(
-        select(CarrierCallback.id).where(
+def _seen(session: Session, call_ref: str, status: str) -> CarrierCallback | None:
+    return session.scalar(
+        select(CarrierCallback).where(
             CarrierCallback.carrier == "twilio",
             CarrierCallback.call_ref == call_ref,
             CarrierCallback.status == status,
         )
     )
-    if seen is not None:
+
+
+def _keep_once(
+    session: Session, call_ref: str, status: str, attempt_id: int | None, form: dict, now
+) -> bool:
+    if _seen(session, call_ref, status) is not None:
         return False
     session.add(
         CarrierCallback(

@@ -14,6 +14,7 @@ from dialer.events import ROLE_CALL_TEST, ROLE_SEAT, ToSeat
 from dialer.link import InternalLink
 from dialer.twilio.backend import TwilioBackend
 from dialer.twilio.client import make_client
+from dialer.twilio.hold import PooledControls
 from dialer.twilio.pacing import CallRate, call_rate
 from dialer.twilio.placing import CallPlacer
 from dialer.twilio.status import StatusReport
@@ -81,6 +82,11 @@ def seat_backend(config: Config, agent_id: int) -> TwilioBackend:
     """The backend of one agent's seat worker (``HUIFANG_TELEPHONY=twilio``)."""
     inbox = LinkInbox(config, ROLE_SEAT, agent_id)
     return TwilioBackend(_settings(config), inbox=inbox, rate=account_rate(config))
+
+
+def pooled_controls(config: Config, backend: TwilioBackend) -> PooledControls:
+    """A seat's hang-up and hold for its agent's pooled calls, on the seat's REST client."""
+    return PooledControls(_settings(config), backend.client)
 
 
 def pool_placer(config: Config) -> CallPlacer:
