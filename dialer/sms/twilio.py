@@ -8,6 +8,9 @@ window listed: it never reached Twilio and may be sent. Anything else (several m
 window longer than we list, a listing that fails) is not guessed at. Each message also carries
 its outbox row in its status callback URL, so a delivery report settles a crashed row too.
 
+Messages are created through ``messages_api.py`` (one kept-alive connection per thread, no
+library: its overhead was most of the sender's CPU); lookups go through the Twilio library.
+
 Twilio's answers (https://www.twilio.com/docs/api/errors): 429 / 20429 back off; 21610 the
 recipient replied STOP; 21211, 21614 not a (mobile) number; 21611, 30001 the sender's queue
 is full; a 5xx or a connection lost after the request was written may or may not have created
@@ -27,8 +30,8 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
+from dialer.sms import messages_api
 from dialer.sms.gateway import (
     Ambiguous,
     Lookup,
@@ -74,6 +77,9 @@ class TwilioSms:
         self._http: list = []  # every thread's HTTP client, closed by ``close``
         self._http_lock = threading.Lock()
         self._validator = RequestValidator(settings.auth_token)
+        self._messages = messages_api.MessagesApi(
+            settings.account_sid, settings.auth_token, settings.api_url, HTTP_TIMEOUT_S
+        )
 
     def _client(self) -> Client:
         client = getattr(self._local, "client", None)
@@ -88,6 +94,7 @@ class TwilioSms:
 
     def close(self) -> None:
         """Close every thread's connections (the gateway may still be used: they reopen)."""
+        self._messages.close()
         with self._http_lock:
             clients, self._http = self._http, []
         for http in clients:
@@ -103,21 +110,25 @@ class TwilioSms:
         return f"{base}{STATUS_PATH}?{urlencode({'o': outbox_id})}" if base else None
 
     def send(self, msg: OutboundSms) -> Sent:
-        kwargs: dict[str, object] = {"to": msg.to, "body": msg.body}
+        form = {"To": msg.to, "Body": msg.body}
         if self.settings.messaging_service_sid:
-            kwargs["messaging_service_sid"] = self.settings.messaging_service_sid
+            form["MessagingServiceSid"] = self.settings.messaging_service_sid
         else:
-            kwargs["from_"] = self.settings.from_number
+            form["From"] = self.settings.from_number or ""
         callback = self.status_callback_url(msg.outbox_id)
         if callback:
-            kwargs["status_callback"] = callback
+            form["StatusCallback"] = callback
         try:
-            message = self._client().messages.create(**kwargs)  # type: ignore[arg-type]
-        except TwilioRestException as exc:
-            raise _refusal(exc) from None
-        except requests.RequestException as exc:
-            raise _transport(exc) from None
-        return Sent(str(message.sid), str(message.status or "queued"))
+            message = self._messages.create(form)
+        except messages_api.ApiError as exc:
+            raise _refusal(exc.status, exc.code, exc.message) from None
+        except messages_api.NotConnected as exc:
+            raise NotTaken(f"cannot reach Twilio: {exc}", retry_in_s=QUEUE_FULL_RETRY_S) from None
+        except messages_api.NoAnswer as exc:
+            raise Ambiguous(f"no answer from Twilio: {exc}") from None
+        if not message.get("sid"):
+            raise Ambiguous(f"Twilio answered without a message id: {message}")
+        return Sent(str(message["sid"]), str(message.get("status") or "queued"))
 
     # ---------- after a crash ----------
 
@@ -188,47 +199,19 @@ class TwilioSms:
         return str(response), "application/xml"
 
 
-def _refusal(exc: TwilioRestException):
-    code, status = exc.code, exc.status
-    detail = f"Twilio refused the message (HTTP {status}, error {code}): {exc.msg}"
+def _refusal(status: int, code: int | None, message: str):
+    detail = f"Twilio refused the message (HTTP {status}, error {code}): {message}"
     if status == 429 or code == RATE_LIMITED:
         return NotTaken(detail, RATE_LIMITED, retry_in_s=1.0, rate_limited=True)
     if code == OPTED_OUT:
         return OptedOut(detail, code)
-    if isinstance(code, int) and code in INVALID:
+    if code is not None and code in INVALID:
         return Refused(detail, code, INVALID[code])
-    if isinstance(code, int) and code in QUEUE_FULL:
+    if code is not None and code in QUEUE_FULL:
         return NotTaken(detail, code, retry_in_s=QUEUE_FULL_RETRY_S)
     if status in (401, 403):  # our account, not the message: keep it for later
         log.error("%s", detail)
         return NotTaken(detail, code, retry_in_s=AUTH_RETRY_S)
     if status >= 500:
         return Ambiguous(detail, code)
-    return Refused(detail, code if isinstance(code, int) else None, Reason.REFUSED)
-
-
-def _transport(exc: requests.RequestException):
-    """Never connected: surely not sent. Anything later (a read timeout, a reset connection):
-    the request may have been taken."""
-    if isinstance(exc, requests.ConnectTimeout) or _caused_by(
-        exc, (NewConnectionError, ConnectTimeoutError)
-    ):
-        return NotTaken(f"cannot reach Twilio: {exc}", retry_in_s=QUEUE_FULL_RETRY_S)
-    return Ambiguous(f"no answer from Twilio: {exc}")
-
-
-def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
-    seen: BaseException | None = exc
-    for _ in range(6):
-        if seen is None:
-            return False
-        if isinstance(seen, kinds):
-            return True
-        reason = getattr(seen, "reason", None)
-        nested = seen.args[0] if seen.args and isinstance(seen.args[0], BaseException) else None
-        seen = (
-            reason
-            if isinstance(reason, BaseException)
-            else (nested or seen.__cause__ or seen.__context__)
-        )
-    return False
+    return Refused(detail, code, Reason.REFUSED)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import cast
 
-from sqlalchemy import CursorResult, Update, and_, or_, select, update
+from sqlalchemy import CursorResult, Table, Update, and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage import consent
@@ -42,21 +42,21 @@ class Claimed:
     sending_at: datetime | None = None
 
 
-def _claimed(row: SmsOutbox) -> Claimed:
-    return Claimed(
-        row.id, row.store_id, row.customer_id, row.phone, row.body, row.idempotency_key,
-        row.sending_at,
-    )  # fmt: skip
+CLAIMED = (
+    SmsOutbox.id, SmsOutbox.store_id, SmsOutbox.customer_id, SmsOutbox.phone, SmsOutbox.body,
+    SmsOutbox.idempotency_key, SmsOutbox.sending_at,
+)  # fmt: skip
 
 
 def claim(
     session: Session, token: str, limit: int, now: datetime, store_ids: list[int]
 ) -> list[Claimed]:
     """Mark up to ``limit`` due rows of sending campaigns ``sending`` for this run (``token``)
-    before any request is made. A customer who withdrew consent since the campaign was built
-    is excluded instead."""
-    due = session.execute(
-        select(SmsOutbox.id, SmsOutbox.customer_id, SmsCampaign.purpose)
+    before any request is made, in one statement: senders running side by side each take
+    other rows (PostgreSQL skips the rows another claim holds; SQLite runs one writer at a
+    time). A customer who withdrew consent since the campaign was built is excluded instead."""
+    due = (
+        select(SmsOutbox.id)
         .join(SmsCampaign, SmsCampaign.id == SmsOutbox.campaign_id)
         .where(
             SmsOutbox.state == State.QUEUED,
@@ -66,36 +66,46 @@ def claim(
         )
         .order_by(SmsOutbox.id)
         .limit(limit)
+        .with_for_update(of=SmsOutbox, skip_locked=True)
+    )
+    rows = session.execute(
+        update(SmsOutbox)
+        .where(SmsOutbox.id.in_(due), SmsOutbox.state == State.QUEUED)
+        .values(state=State.SENDING, claim=token, sending_at=now, attempts=SmsOutbox.attempts + 1)
+        .returning(*CLAIMED, SmsOutbox.campaign_id)
+        .execution_options(synchronize_session=False)
     ).all()
-    if not due:
+    if not rows:
         return []
-    refused = _withdrawn(session, due)
+    refused = _withdrawn(session, rows)
     if refused:
         session.execute(
             update(SmsOutbox)
-            .where(SmsOutbox.id.in_(refused), SmsOutbox.state == State.QUEUED)
-            .values(state=State.EXCLUDED, reason=Reason.OPTED_OUT)
-        )
-    session.execute(
-        update(SmsOutbox)
-        .where(SmsOutbox.id.in_([d.id for d in due if d.id not in refused]))
-        .where(SmsOutbox.state == State.QUEUED)
-        .values(state=State.SENDING, claim=token, sending_at=now, attempts=SmsOutbox.attempts + 1)
-    )
-    rows = session.scalars(
-        select(SmsOutbox)
-        .where(SmsOutbox.claim == token, SmsOutbox.state == State.SENDING)
-        .order_by(SmsOutbox.id)
-    )
-    return [_claimed(r) for r in rows]
+            .where(SmsOutbox.id.in_(refused), SmsOutbox.state == State.SENDING)
+            .values(state=State.EXCLUDED, reason=Reason.OPTED_OUT, claim=None,
+                    attempts=SmsOutbox.attempts - 1)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+    kept = sorted((r for r in rows if r.id not in refused), key=lambda r: r.id)
+    return [Claimed(r.id, r.store_id, r.customer_id, r.phone, r.body, r.idempotency_key,
+                    r.sending_at) for r in kept]  # fmt: skip
 
 
-def _withdrawn(session: Session, due) -> set[int]:
+def _withdrawn(session: Session, claimed) -> set[int]:
+    """The claimed rows whose customer said no to their campaign's purpose since."""
+    purposes = dict(
+        session.execute(
+            select(SmsCampaign.id, SmsCampaign.purpose).where(
+                SmsCampaign.id.in_({r.campaign_id for r in claimed})
+            )
+        ).all()
+    )
     refused: set[int] = set()
-    for purpose in {d.purpose for d in due}:
-        ids = [d.customer_id for d in due if d.purpose == purpose]
+    for purpose in set(purposes.values()):
+        rows = [r for r in claimed if purposes[r.campaign_id] == purpose]
+        ids = [r.customer_id for r in rows]
         said = consent.answers(session, ids, consent.Channel.SMS, consent.Purpose(purpose))
-        refused |= {d.id for d in due if d.purpose == purpose and said.get(d.customer_id) is False}
+        refused |= {r.id for r in rows if said.get(r.customer_id) is False}
     return refused
 
 
@@ -120,9 +130,14 @@ class Result:
 
 
 def apply(session: Session, provider: str, results: list[Result], now: datetime) -> None:
-    """Record what the gateway said for each row this run marked ``sending``."""
+    """Record what the gateway said for each row this run marked ``sending``: the messages the
+    provider took in one statement for them all (executed for many rows), the rest one by one."""
+    sent = [r for r in results if r.outcome is Outcome.SENT]
+    if sent:
+        _all_sent(session, provider, sent, now)
     for r in results:
-        _APPLY[r.outcome](session, provider, r, now)
+        if r.outcome is not Outcome.SENT:
+            _APPLY[r.outcome](session, provider, r, now)
 
 
 def _changed(session: Session, statement: Update) -> int:
@@ -135,20 +150,36 @@ def _sending(outbox_id: int):
     return and_(SmsOutbox.id == outbox_id, SmsOutbox.state == State.SENDING)
 
 
+OUTBOX = cast(Table, SmsOutbox.__table__)
+SENT_ROW = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("o"), OUTBOX.c.state == State.SENDING)
+    .values(state=State.SENT, provider=bindparam("provider"), provider_id=bindparam("pid"),
+            provider_status=bindparam("pstatus"), sent_at=bindparam("at"), claim=None)
+)  # fmt: skip
+# a delivery report got there first: keep its state, add the id
+SENT_ID_ONLY = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id == bindparam("o"), OUTBOX.c.provider_id.is_(None))
+    .values(provider=bindparam("provider"), provider_id=bindparam("pid"), sent_at=bindparam("at"))
+)
+
+
+def _all_sent(session: Session, provider: str, sent: list[Result], now: datetime) -> None:
+    params = [
+        {"o": r.outbox_id, "provider": provider, "pid": r.provider_id,
+         "pstatus": r.provider_status, "at": now}
+        for r in sent
+    ]  # fmt: skip
+    conn = session.connection()
+    changed = conn.execute(SENT_ROW, params)
+    if conn.dialect.supports_sane_multi_rowcount and changed.rowcount == len(sent):
+        return
+    conn.execute(SENT_ID_ONLY, params)
+
+
 def _sent(session: Session, provider: str, r: Result, now: datetime) -> None:
-    done = _changed(
-        session,
-        update(SmsOutbox)
-        .where(_sending(r.outbox_id))
-        .values(state=State.SENT, provider=provider, provider_id=r.provider_id,
-                provider_status=r.provider_status, sent_at=now, claim=None),
-    )  # fmt: skip
-    if done == 0:  # a delivery report got there first: keep its state, add the id
-        session.execute(
-            update(SmsOutbox)
-            .where(SmsOutbox.id == r.outbox_id, SmsOutbox.provider_id.is_(None))
-            .values(provider=provider, provider_id=r.provider_id, sent_at=now)
-        )
+    _all_sent(session, provider, [r], now)
 
 
 def _not_taken(session: Session, provider: str, r: Result, now: datetime) -> None:
@@ -215,13 +246,13 @@ def opt_out(session: Session, customer_id: int, source: str, reason: str, now: d
 
 def stale(session: Session, older_than: datetime, limit: int) -> list[Claimed]:
     """Rows left ``sending`` by a run that is gone (marked before ``older_than``)."""
-    rows = session.scalars(
-        select(SmsOutbox)
+    rows = session.execute(
+        select(*CLAIMED)
         .where(SmsOutbox.state == State.SENDING, SmsOutbox.sending_at < older_than)
         .order_by(SmsOutbox.id)
         .limit(limit)
     )
-    return [_claimed(r) for r in rows]
+    return [Claimed(*r) for r in rows]
 
 
 class Finding(StrEnum):
