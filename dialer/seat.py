@@ -26,6 +26,7 @@ from storage.queue import MayCall, agent_store_ids, claim_next_task, move_agent
 from storage.settings import load_settings
 
 UNUSABLE = (PhoneValidity.WRONG, PhoneValidity.EMPTY)
+POOLED = "twilio-pool"  # CallAttempt.backend of a store pool's call: no seat's (dialer/twilio)
 
 
 class AgentNotReady(DomainError):
@@ -367,7 +368,11 @@ def recover_seat(session: Session, agent_id: int, now: datetime) -> list[int]:
     """After a seat worker restart: close the attempts it left open, so no outcome is lost
     and no task stays claimed forever. Returns the attempt ids it closed."""
     open_attempts = session.scalars(
-        select(CallAttempt).where(CallAttempt.agent_id == agent_id, CallAttempt.ended_at.is_(None))
+        select(CallAttempt).where(
+            CallAttempt.agent_id == agent_id,
+            CallAttempt.ended_at.is_(None),
+            CallAttempt.backend != POOLED,  # the pool's: its webhooks end it, not a seat
+        )
     ).all()
     status = session.get(AgentStatus, agent_id)
     theirs = status.attempt_id if status is not None else None  # the agent's own call

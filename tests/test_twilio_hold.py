@@ -6,17 +6,20 @@ hang-up and hold did nothing on a pooled call: the seat knew no call."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from dialer.events import ToSeat, ToWeb
+from dialer.seat import recover_seat
 from dialer.seat_worker import SeatWorker
 from dialer.twilio.backend import TwilioBackend
 from dialer.twilio.client import make_client
 from dialer.twilio.hold import PooledControls, hold_queue
 from storage.codes import AgentState, NetworkOutcome, TaskStatus
 from storage.config import load_config
+from storage.db import session_scope
 from tests.test_twilio_queue import CALLER, LINA_LEG, store  # noqa: F401  (fixture)
 from tests.twilio_mock import PUBLIC_BASE, RecordingHttpClient, settings, twilio_mock  # noqa: F401
 from tests.twilio_mock import env as twilio_env
@@ -231,3 +234,15 @@ def test_query_of_a_hold_redirect_names_the_attempt(seat):
     url = urlsplit(params["Url"])
     assert f"{url.scheme}://{url.netloc}" == PUBLIC_BASE
     assert parse_qs(url.query) == {"attempt": [str(seat.store.attempt_id)]}
+
+
+def test_a_seat_worker_started_during_a_pooled_call_leaves_that_call_alone(seat):
+    """Seen end to end: the supervisor starts her seat worker while the pool already gave her
+    a caller, and its recovery took the call for one it had left open and ended it."""
+    centre = seat.store
+    with session_scope(centre.sessions) as s:
+        assert recover_seat(s, centre.lina, datetime.now(UTC)) == []
+    assert centre.state(centre.lina) == (AgentState.ON_CALL, centre.attempt_id)
+    assert centre.attempt().ended_at is None
+    seat.says(ToSeat.HANGUP)  # and it is still hers to end
+    assert [sid for sid, _params in seat.updates()] == [CALLER, LINA_LEG]

@@ -31,7 +31,7 @@ from twilio.twiml.voice_response import Dial, VoiceResponse
 
 from dialer.backend import CallEvent, CallEventKind, HungUpBy
 from dialer.pacing import ABANDON_AFTER_S
-from dialer.seat import abandon, record_end
+from dialer.seat import POOLED, abandon, record_end
 from dialer.twilio.outcomes import network_outcome
 from dialer.twilio.status import COMPLETED, FAX, FINAL, StatusReport, is_machine
 from storage.codes import AgentState as S
@@ -42,7 +42,6 @@ from storage.models import AgentStatus, CallAttempt, CallTask, CarrierCallback, 
 
 log = logging.getLogger(__name__)
 
-POOLED = "twilio-pool"  # CallAttempt.backend of a call a store's pool placed
 WAIT_PATH = "/twilio/queue/wait"  # <Enqueue waitUrl>: hold, or leave
 LEFT_PATH = "/twilio/queue/left"  # <Enqueue action>: the apology after <Leave/>
 AGENT_PATH = "/twilio/queue/agent"  # the agent leg's TwiML: <Dial><Queue>
