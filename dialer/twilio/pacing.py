@@ -11,12 +11,12 @@ processes placing calls: seat workers, the store pools' dialers, call tests.
   server, timed by the server's own clock, so the machines' clocks do not matter). It is the
   token bucket in its "virtual scheduling" form (GCRA) with a burst of one: each call reserves
   the next free slot, ``1 / rate`` seconds after the previous one, and sleeps until it. So in
-  any stretch of T seconds at most ``T * rate + 1`` calls start, across all processes.
+  any stretch of T seconds at most ``T * rate + 1`` calls start, across all processes. The
+  script is dialer/shared_rate.py's, which the SMS senders share too.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -24,11 +24,9 @@ from typing import Protocol
 import redis
 
 from dialer.backend import DialError
+from dialer.shared_rate import RateUnavailable, SharedSlots, redis_client
 
-log = logging.getLogger(__name__)
 REDIS_KEY = "huifang:twilio:cps:{account}"
-REDIS_TIMEOUT_S = 2.0
-REDIS_RETRY_S = (0.5, 1.0, 2.0)  # Redis unreachable: ask again after these pauses, then fail
 
 
 class CallRate(Protocol):
@@ -70,21 +68,6 @@ class TokenBucket:
         self.updated = now
 
 
-# KEYS[1]: the account's next free slot (seconds, server time). ARGV[1]: seconds between calls.
-# Returns the seconds to wait for the slot reserved now, as a string (Lua numbers would come
-# back as integers). The key expires once its slot is past: an idle account starts afresh.
-RESERVE_SLOT = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
-local interval = tonumber(ARGV[1])
-local slot = math.max(now, tonumber(redis.call('GET', KEYS[1]) or '0'))
-local after = slot + interval
-redis.call('SET', KEYS[1], string.format('%.6f', after),
-           'PX', math.ceil((after - now) * 1000) + 1000)
-return string.format('%.6f', slot - now)
-"""
-
-
 class SharedCallRate:
     """The account's calls per second, shared through Redis by every process."""
 
@@ -100,7 +83,7 @@ class SharedCallRate:
             raise ValueError(f"rate must be positive, not {rate}")
         self.key = REDIS_KEY.format(account=account_sid)
         self.interval = 1.0 / rate
-        self.script = client.register_script(RESERVE_SLOT)
+        self.slots = SharedSlots(client, self.key, rate, sleep=sleep)
         self.sleep = sleep
 
     def acquire(self) -> float:
@@ -110,15 +93,10 @@ class SharedCallRate:
         return wait
 
     def _reserve(self) -> float:
-        for pause in (*REDIS_RETRY_S, None):
-            try:
-                return float(self.script(keys=[self.key], args=[f"{self.interval:.6f}"]))
-            except redis.RedisError as exc:
-                if pause is None:
-                    raise DialError(f"the shared call rate is unavailable (Redis: {exc})") from None
-                log.warning("Redis for the call rate: %s; asking again in %g s", exc, pause)
-                self.sleep(pause)
-        raise AssertionError("unreachable")  # the loop returns or raises
+        try:
+            return self.slots.reserve()
+        except RateUnavailable as exc:
+            raise DialError(f"the shared call rate is unavailable ({exc})") from None
 
 
 def call_rate(
@@ -132,7 +110,4 @@ def call_rate(
     """The account's shared rate when Redis is configured, else this process's own bucket."""
     if redis_url is None:
         return TokenBucket(rate, clock=clock, sleep=sleep)
-    client = redis.Redis.from_url(
-        redis_url, socket_timeout=REDIS_TIMEOUT_S, socket_connect_timeout=REDIS_TIMEOUT_S
-    )
-    return SharedCallRate(client, account_sid, rate, sleep=sleep)
+    return SharedCallRate(redis_client(redis_url), account_sid, rate, sleep=sleep)
