@@ -30,7 +30,7 @@ from storage.codes import TaskStatus
 from storage.consent import Channel, Purpose
 from storage.models import CallTask, Consent, Customer, Store, TaskItem, utcnow
 
-CHUNK = 900  # keys per IN (...) query: under SQLite's bound-parameter limit
+CHUNK = 10_000  # keys per query (one array parameter: storage.bulk.where_in)
 WRITE_EVERY = 20_000  # follow-ups held before they are written, in bulk
 OPEN = (TaskStatus.PENDING, TaskStatus.CLAIMED)
 # The facts' queries sort and hash a large part of the archive: in memory rather than in
@@ -68,10 +68,9 @@ class PlanResult:
     @property
     def tasks(self) -> list[CallTask]:
         """The calls created or extended, read back (with their follow-ups) in order."""
-        loaded: dict[int, CallTask] = {}
-        for chunk in _chunks(self.task_ids, CHUNK):
-            query = select(CallTask).where(CallTask.id.in_(chunk)).options(selectinload("*"))
-            loaded |= {task.id: task for task in self.session.scalars(query)}
+        conn = self.session.connection()
+        query = select(CallTask).where(where_in(conn, CallTask.id, self.task_ids))
+        loaded = {task.id: task for task in self.session.scalars(query.options(selectinload("*")))}
         return [loaded[task_id] for task_id in self.task_ids]
 
 

@@ -335,7 +335,7 @@ def timed_plan(url: str) -> tuple[float, int, int]:
     with session_scope(sessions) as s:
         store = s.scalars(sa.select(Store).where(Store.code == STORE_CODE)).one()
         result = plan_store(s, store, NOW)
-        tasks, items = len(result.tasks), result.items
+        tasks, items = len(result.task_ids), result.items
     took = time.perf_counter() - start
     engine.dispose()
     return took, tasks, items
