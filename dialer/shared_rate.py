@@ -57,7 +57,7 @@ class SharedSlots:
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, not {rate}")
-        self.key, self.interval = key, 1.0 / rate
+        self.key, self.rate, self.interval = key, rate, 1.0 / rate
         self.script = client.register_script(RESERVE_SLOTS)
         self.sleep = sleep
 

@@ -49,7 +49,10 @@ def send_due(
     now: datetime | None = None,
     run_for: timedelta = RUN_FOR,
     policy: SendPolicy = DEFAULT_POLICY,
+    redis_url: str | None = None,
 ) -> Counter[str]:
+    """Start the due campaigns and send for ``run_for``. With ``redis_url`` the sender's rate is
+    shared by every process sending through it (dialer/sms/rate.py)."""
     now = now or datetime.now(UTC)
     with session_scope(sessions) as s:
         started = campaigns.start_due(s, now)
@@ -61,7 +64,8 @@ def send_due(
         with session_scope(sessions) as s:
             return open_stores(s, datetime.now(UTC))[0]
 
-    sender = OutboxSender(sessions, gateway, BUCKETS.for_sender(gateway.sender, rate), policy)
+    bucket = BUCKETS.for_sender(gateway.sender, rate, redis_url)
+    sender = OutboxSender(sessions, gateway, bucket, policy)
     try:
         done = sender.run(stores_open, until=now + run_for)
     finally:
@@ -81,7 +85,7 @@ def sms_send_job() -> dict[str, int]:
         return {}
     engine = make_engine(config.database_url)
     try:
-        done = send_due(make_session_factory(engine), gateway)
+        done = send_due(make_session_factory(engine), gateway, redis_url=config.redis_url)
     finally:
         gateway.close()
         engine.dispose()
@@ -121,7 +125,9 @@ def pending(sessions: sessionmaker[Session]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m schedulers.sms [--until-done] [--settle-s S]``: what the job does, from a
-    shell (an operator draining a campaign now; the benchmark and the crash tests)."""
+    shell (an operator draining a campaign now; the benchmark and the crash tests). Several
+    may run at once: with ``HUIFANG_REDIS_URL`` they share the sender's rate; ``--settle-s``
+    must then stay above 2 x the gateway's timeout (0 only when no other sender runs)."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m schedulers.sms")
@@ -130,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=DEFAULT_POLICY.workers)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # every request's headers
     config = load_config()
     gateway = gateway_for(config)
     if gateway is None:
@@ -140,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     sessions = make_session_factory(engine)
     try:
         while True:
-            done = send_due(sessions, gateway, policy=policy)
+            done = send_due(sessions, gateway, policy=policy, redis_url=config.redis_url)
             print(f"sms: {dict(done)}", flush=True)
             if not args.until_done or not pending(sessions):
                 return 0

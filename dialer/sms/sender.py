@@ -4,15 +4,26 @@
    ``sent``, surely absent -> queued again, otherwise ``unknown`` for a supervisor (never
    resent blindly);
 2. claim a batch: the rows are marked ``sending`` and committed before any request;
-3. send each through the sender's token bucket (a 429 backs every thread off);
+3. send each through the sender's token bucket (a 429 backs every thread off, and with Redis
+   every process of the sender);
 4. record what the provider said, in one transaction.
 
 A crash anywhere leaves rows ``queued`` (not sent) or ``sending`` (step 1 settles them).
+
+Several sending processes may run side by side (each claims other rows). A row ``sending``
+for longer than ``settle_s`` is taken for one whose run is gone; so that this never happens to
+a live run's row, a run sends a claimed row only within ``settle_s / 2`` of its claim (later,
+after long 429 pauses, it goes back to the queue unsent), and a request takes at most the
+gateway's timeout (10 s) on top. Each run looks for rows to settle again every ``settle_s / 2``,
+so a killed process's rows are settled by the ones still running. ``settle_s = 0`` says no
+other run is alive (a restart after every sender stopped): everything ``sending`` is settled.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -22,6 +33,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from dialer.shared_rate import RateUnavailable
 from dialer.sms.gateway import (
     Ambiguous,
     Lookup,
@@ -31,11 +43,11 @@ from dialer.sms.gateway import (
     Refused,
     SmsGateway,
 )
-from dialer.sms.rate import TokenBucket
+from dialer.sms.rate import SendRate
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.sms import outbox
-from storage.sms.outbox import Claimed, Outcome, Result
+from storage.sms.outbox import Claimed, Finding, Outcome, Result
 
 log = logging.getLogger("huifang.sms")
 
@@ -46,6 +58,12 @@ class SendPolicy:
     workers: int = 16  # requests in flight
     settle_s: float = 60.0  # a row ``sending`` longer than this was left by a run that is gone
     reconcile_batch: int = 200
+    rate_retry_s: float = 5.0  # the shared rate (Redis) unavailable: the row waits this long
+
+    @property
+    def send_within_s(self) -> float:
+        """A claimed row is sent within this of its claim, or not at all (put back)."""
+        return self.settle_s / 2 if self.settle_s > 0 else math.inf
 
 
 def outbound(row: Claimed) -> OutboundSms:
@@ -57,12 +75,13 @@ class OutboxSender:
         self,
         sessions: sessionmaker[Session],
         gateway: SmsGateway,
-        bucket: TokenBucket,
+        bucket: SendRate,
         policy: SendPolicy | None = None,
         clock: Callable[[], datetime] = utcnow,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.sessions, self.gateway, self.bucket = sessions, gateway, bucket
-        self.policy, self.clock = policy or SendPolicy(), clock
+        self.policy, self.clock, self.monotonic = policy or SendPolicy(), clock, monotonic
         self._pool = ThreadPoolExecutor(self.policy.workers, thread_name_prefix="sms-send")
 
     def close(self) -> None:
@@ -95,7 +114,11 @@ class OutboxSender:
             log.info("SMS: reconciled %d rows left sending: %s", len(rows), dict(settled))
 
     def _look_up(self, row: Claimed, now: datetime) -> Lookup:
-        self.bucket.acquire()
+        try:
+            self.bucket.acquire()
+        except RateUnavailable as exc:
+            log.warning("SMS: no lookup of outbox %s: %s", row.id, exc)
+            return Lookup(Finding.UNREACHABLE)
         return self.gateway.look_up(outbound(row), row.sending_at or now)
 
     # ---------- sending ----------
@@ -111,7 +134,8 @@ class OutboxSender:
         size = max(10, min(self.policy.batch, int(self.bucket.rate)))
         with session_scope(self.sessions) as s:
             claimed = outbox.claim(s, token, size, self.clock(), store_ids)
-        return [self._pool.submit(self._send_one, row) for row in claimed]
+        deadline = self.monotonic() + self.policy.send_within_s
+        return [self._pool.submit(self._send_one, row, deadline) for row in claimed]
 
     def _record(self, futures: list[Future[Result]]) -> Counter[str]:
         results = [f.result() for f in futures]
@@ -119,8 +143,14 @@ class OutboxSender:
             outbox.apply(s, self.gateway.name, results, self.clock())
         return Counter(r.outcome.value for r in results)
 
-    def _send_one(self, row: Claimed) -> Result:
-        self.bucket.acquire()
+    def _send_one(self, row: Claimed, deadline: float = math.inf) -> Result:
+        try:
+            self.bucket.acquire()
+        except RateUnavailable as exc:
+            log.warning("SMS to outbox %s waits: the shared rate is unavailable: %s", row.id, exc)
+            return self._put_back(row, self.policy.rate_retry_s)
+        if self.monotonic() > deadline:  # it could be settled as left by a gone run soon
+            return self._put_back(row, 0.0)
         try:
             sent = self.gateway.send(outbound(row))
         except NotTaken as exc:
@@ -148,6 +178,13 @@ class OutboxSender:
             row.id, Outcome.SENT, provider_id=sent.provider_id, provider_status=sent.status
         )
 
+    def _reconciled(self) -> Counter[str]:
+        return Counter({f"reconciled_{k}": v for k, v in self.reconcile().items()})
+
+    def _put_back(self, row: Claimed, retry_in_s: float) -> Result:
+        """Not sent, and surely not: queued again, without counting an attempt."""
+        return Result(row.id, Outcome.NOT_TAKEN, retry_in_s=retry_in_s, counts_as_attempt=False)
+
     def run(
         self,
         store_ids: Callable[[], list[int]],
@@ -157,10 +194,13 @@ class OutboxSender:
         """Reconcile, then send batches until nothing is due, ``until`` or ``stop()``. The next
         batch is claimed while the last one is still on its way, so the pace never waits for a
         commit; each batch is recorded once all its answers are in."""
-        done: Counter[str] = Counter()
-        done.update({f"reconciled_{k}": v for k, v in self.reconcile().items()})
+        done = self._reconciled()
+        settled_at = self.monotonic()
         in_flight: list[Future[Result]] = []
         while self.clock() < until and not stop():
+            if 0 < self.policy.settle_s / 2 <= self.monotonic() - settled_at:
+                done.update(self._reconciled())
+                settled_at = self.monotonic()
             stores = store_ids()
             following = self._submit(stores) if stores else []
             if in_flight:  # recorded: what it put back in the queue is claimed next time round
