@@ -250,3 +250,32 @@ def test_pause_reasons_from_the_keyboard_and_the_wrap_up_countdown(call_centre, 
     expect(state).to_have_attribute("data-pause-reason", "training", timeout=20000)
     expect(countdown).to_be_hidden()
     assert pause_reason(url) == ("paused", "training")
+
+
+@pytest.mark.parametrize("call_centre", ["answer"], indirect=True)
+def test_the_record_and_the_pause_reasons_read_in_english_for_an_agent_who_chose_it(
+    call_centre, chromium
+):
+    env, url = call_centre
+    add_zhangs_past(url)
+    SHOTS.mkdir(exist_ok=True)
+    page = chromium.new_page(viewport={"width": 1366, "height": 768}, locale="en-GB")
+    sign_in(page, env, "lina")
+    page.click("[data-testid=lang-en]")
+    state = page.locator("[data-testid=agent-state]")
+    expect(state).to_have_text("Paused")
+    page.keyboard.press("F3")
+    expect(page.locator("[data-testid=pause-menu]")).to_contain_text("Why are you pausing?")
+    page.keyboard.press("3")
+    expect(page.locator("[data-testid=pause-reason]")).to_have_text("Training")
+
+    page.keyboard.press("F2")
+    expect(page.locator("[data-testid=customer-name]")).to_contain_text("张伟", timeout=30000)
+    expect(page.locator("[data-testid=cases] [data-testid=case]")).to_contain_text(
+        "Cost above the quote"
+    )
+    expect(page.locator("[data-testid=history] [data-testid=history-row]").first).to_contain_text(
+        "Complaint"
+    )
+    expect(page.locator("[data-testid=customer-consent]")).to_contain_text("marketing not allowed")
+    page.screenshot(path=str(SHOTS / "agent-record-english.png"))
