@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -98,9 +98,21 @@ def _first_service(session, store_id, now, t) -> Iterator[Owed]:
         yield Owed(d.customer_id, d.vehicle_id, delivery_source(d.vin, d.delivered_on), window)
 
 
+def _days_near(now: datetime, t: Timing, deadline_days: timedelta) -> Callable[[date], bool]:
+    """Whether a follow-up due on a (local) day, its deadline ``deadline_days`` later, can be
+    owed at ``now``: a day's slack either side of ``owed``'s exact test, which is cheap enough
+    to skip most cars of a large store before their window and reason are worded."""
+    latest = (now + LOOKAHEAD).astimezone(t.tz).date() + timedelta(days=1)
+    earliest = (now - t.horizon).astimezone(t.tz).date() - deadline_days - timedelta(days=1)
+    return lambda day: earliest <= day <= latest
+
+
 def _maintenance(session, store_id, now, t) -> Iterator[Owed]:
+    near = _days_near(now, t, t.maintenance_deadline)
     for car in facts.serviced_cars(session, store_id, _today(now, t), t):
         odo = Odometer.estimate(car.readings, car.delivered_on, t.km_per_day)
+        if not near(rules.maintenance_days(car.last_service, odo, t)[0]):
+            continue
         window = rules.maintenance(car.last_service, odo, t)
         yield Owed(car.customer_id, car.vehicle_id, f"service:{car.vin}:{car.last_ro}", window)
 
@@ -127,22 +139,25 @@ def _churn(session, store_id, now, t) -> Iterator[Owed]:
     decides; customers whose car is not local are left out, and one with a car delivered
     lately is surveyed once that delivery is no longer recent (rules.churn_survey)."""
     today = _today(now, t)
+    near = _days_near(now, t, t.churn_deadline)
     cars: list[facts.Serviced] = []
     for car in facts.cars_for_churn(session, store_id, today, t):
         if cars and cars[0].customer_id != car.customer_id:
-            yield from _churn_of(cars, t)
+            yield from _churn_of(cars, t, near)
             cars = []
         cars.append(car)
     if cars:
-        yield from _churn_of(cars, t)
+        yield from _churn_of(cars, t, near)
 
 
-def _churn_of(cars: list[facts.Serviced], t: Timing) -> Iterator[Owed]:
+def _churn_of(cars: list[facts.Serviced], t: Timing, near) -> Iterator[Owed]:
     car = max(cars, key=lambda c: c.last_service)
     if not t.is_local_plate(car.plate):
         return
     latest_delivery = max((c.delivered_on for c in cars if c.delivered_on), default=None)
     odo = Odometer.estimate(car.readings, car.delivered_on, t.km_per_day)
+    if not near(rules.churn_day(car.last_service, odo, t, latest_delivery)):
+        return
     window = rules.churn_survey(car.last_service, odo, t, latest_delivery)
     source = f"visit:{car.customer_id}:{car.last_service.isoformat()}"
     yield Owed(car.customer_id, car.vehicle_id, source, window)

@@ -149,15 +149,21 @@ def first_maintenance(delivered_on: date, t: Timing, km_per_day: float) -> DueWi
     )
 
 
-def maintenance(last_service: date, odo: Odometer, t: Timing) -> DueWindow:
-    """Invite for service when the car's estimated mileage enters the next service band after
-    its last service, or 6 months after it, whichever comes first; deadline 30 days later.
-    A car whose mileage is unknown (no reading, no delivery date) is reminded by months alone."""
+def maintenance_days(last_service: date, odo: Odometer, t: Timing) -> tuple[date, date, date]:
+    """The maintenance reminder's due day, and the days by mileage and by months it is the
+    earlier of (``maintenance``)."""
     base = odo.at(last_service)
     band_low = next_band(base, t.maintenance_bands, t.maintenance_every_km, t.tolerance_km)
     by_km = odo.reaches(band_low, after=last_service)
     by_time = add_months(last_service, t.maintenance_months)
-    due_day = min(by_km, by_time)
+    return min(by_km, by_time), by_km, by_time
+
+
+def maintenance(last_service: date, odo: Odometer, t: Timing) -> DueWindow:
+    """Invite for service when the car's estimated mileage enters the next service band after
+    its last service, or 6 months after it, whichever comes first; deadline 30 days later.
+    A car whose mileage is unknown (no reading, no delivery date) is reminded by months alone."""
+    due_day, by_km, by_time = maintenance_days(last_service, odo, t)
     estimate = round(odo.at(due_day), -2)
     if by_km <= by_time:
         reason = why("maintenance_km", km=int(estimate), last=last_service.isoformat())
@@ -172,6 +178,16 @@ def maintenance(last_service: date, odo: Odometer, t: Timing) -> DueWindow:
     )
 
 
+def churn_day(last_visit: date, odo: Odometer, t: Timing, delivered_on: date | None) -> date:
+    """The day a customer counts as drifting away (``churn_survey``)."""
+    by_time = last_visit + t.churn_no_visit
+    by_km = odo.reaches(odo.at(last_visit) + t.churn_km, after=last_visit)
+    detected = min(by_time, by_km)
+    if delivered_on is not None:
+        detected = max(detected, delivered_on + t.churn_new_customer)
+    return detected
+
+
 def churn_survey(
     last_visit: date, odo: Odometer, t: Timing, delivered_on: date | None = None
 ) -> DueWindow:
@@ -182,11 +198,7 @@ def churn_survey(
     service at day 60 and never again is surveyed at day 180, not never). Non-local cars are
     the caller's filter.
     """
-    by_time = last_visit + t.churn_no_visit
-    by_km = odo.reaches(odo.at(last_visit) + t.churn_km, after=last_visit)
-    detected = min(by_time, by_km)
-    if delivered_on is not None:
-        detected = max(detected, delivered_on + t.churn_new_customer)
+    detected = churn_day(last_visit, odo, t, delivered_on)
     reason = why("no_visit", last=last_visit.isoformat(), days=(detected - last_visit).days)
     return DueWindow(
         TaskType.CHURN_SURVEY,
