@@ -8,12 +8,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import partial
+from itertools import chain
 
 from sqlalchemy.orm import Session
 
 from schedulers import facts, rules
 from schedulers.mileage import Odometer
 from schedulers.rules import DueWindow
+from schedulers.threads import side_by_side
 from schedulers.timing import LOOKAHEAD, Timing
 from schedulers.windows import CallingPolicy
 
@@ -41,28 +44,37 @@ def owed(
     t: Timing,
     policy: CallingPolicy,
     sets: frozenset[RuleSet] = frozenset(RuleSet),
+    readers: Callable[[], Session] | None = None,
 ) -> Iterator[Owed]:
     """Every follow-up owed by the store's facts whose deadline is within the horizon and
-    which falls due within the lookahead."""
-    producers: list[Callable[[], Iterator[Owed]]] = []
+    which falls due within the lookahead.
+
+    With ``readers`` (sessions sharing ``session``'s snapshot: storage/snapshot.py) the rules
+    run side by side, each reading on a session of its own, so that the database computes
+    one rule's facts while Python applies another's; items then come in no fixed order."""
+    producers: list[Callable[[Session], Iterator[Owed]]] = []
     if RuleSet.EVENTS in sets:
         producers += [
-            lambda: _after_delivery(session, store_id, now, t, policy),
-            lambda: _after_repair(session, store_id, now, t),
+            lambda s: _after_delivery(s, store_id, now, t, policy),
+            lambda s: _after_repair(s, store_id, now, t),
         ]
     if RuleSet.CALENDAR in sets:
         producers += [
-            lambda: _first_service(session, store_id, now, t),
-            lambda: _maintenance(session, store_id, now, t),
-            lambda: _periodic(session, store_id, now, t),
-            lambda: _insurance(session, store_id, now, t),
-            lambda: _churn(session, store_id, now, t),
+            lambda s: _first_service(s, store_id, now, t),
+            lambda s: _maintenance(s, store_id, now, t),
+            lambda s: _periodic(s, store_id, now, t),
+            lambda s: _insurance(s, store_id, now, t),
+            lambda s: _churn(s, store_id, now, t),
         ]
-    for produce in producers:
-        for item in produce():
-            w = item.window
-            if not w.beyond_horizon(now, t.horizon) and w.due <= now + LOOKAHEAD:
-                yield item
+    items: Iterator[Owed]
+    if readers is None:
+        items = chain.from_iterable(produce(session) for produce in producers)
+    else:
+        items = side_by_side([partial(produce, readers()) for produce in producers])
+    for item in items:
+        w = item.window
+        if not w.beyond_horizon(now, t.horizon) and w.due <= now + LOOKAHEAD:
+            yield item
 
 
 def _today(now: datetime, t: Timing):

@@ -29,6 +29,7 @@ from storage.bulk import insert_returning_ids, insert_rows, update_rows, where_i
 from storage.codes import TaskStatus
 from storage.consent import Channel, Purpose
 from storage.models import CallTask, Consent, Customer, Store, TaskItem, utcnow
+from storage.snapshot import snapshot_sessions
 
 CHUNK = 10_000  # keys per query (one array parameter: storage.bulk.where_in)
 WRITE_EVERY = 20_000  # follow-ups held before they are written, in bulk
@@ -94,13 +95,14 @@ def plan_store(
         for setting in POSTGRES_SETTINGS:  # for this transaction only
             session.execute(text(f"SET LOCAL {setting}"))
     result = PlanResult(store=store.code, session=session)
-    fresh = _not_planned(session, store.id, owed(session, store.id, now, t, policy, sets))
     by_customer: dict[int, list[Owed]] = defaultdict(list)
-    for item in fresh:
-        by_customer[item.customer_id].append(item)
+    with snapshot_sessions(session, POSTGRES_SETTINGS) as readers:
+        due = owed(session, store.id, now, t, policy, sets, readers)
+        for item in _not_planned(session, store.id, due):
+            by_customer[item.customer_id].append(item)
     pending: list[Call] = []
     held = 0
-    for chunk in _chunks(list(by_customer), CHUNK):
+    for chunk in _chunks(sorted(by_customer), CHUNK):
         for call in _place(session, chunk, by_customer, now, t, _slots(policy)):
             pending.append(call)
             held += len(call.new)
@@ -153,7 +155,7 @@ def _place(session, customer_ids, by_customer, now, t, slot) -> list[Call]:
         if customer_id in refused:
             continue
         placed: list[Call] = []  # calls not tried yet that took an item: scheduled again
-        for item in sorted(by_customer[customer_id], key=lambda o: o.window.due):
+        for item in sorted(by_customer[customer_id], key=_placing_order):
             call = _call_for(item, calls[customer_id])
             if not call.new:
                 taken.append(call)
@@ -164,6 +166,11 @@ def _place(session, customer_ids, by_customer, now, t, slot) -> list[Call]:
         for call in placed:
             _schedule(call, windows.get(customer_id, (None, None)), calls[customer_id], t, slot)
     return taken
+
+
+def _placing_order(item: Owed) -> tuple[datetime, str, str]:
+    """By due time; ties in a fixed order, however the rules' items arrived."""
+    return item.window.due, item.window.task_type, item.source
 
 
 def _call_for(item: Owed, calls: list[Call]) -> Call:
