@@ -225,6 +225,7 @@ def test_pause_reasons_from_the_keyboard_and_the_wrap_up_countdown(call_centre, 
     page.screenshot(path=str(SHOTS / "agent-paused-meeting.png"))
 
     # a call, hung up: the store's 6 s wrap-up counts down, then runs over
+    expect(page.locator("[data-testid=btn-ready]")).to_be_enabled()  # the pause acknowledged
     page.keyboard.press("F2")
     expect(page.locator("[data-testid=customer-name]")).to_contain_text("张伟", timeout=30000)
     expect(state).to_have_attribute("data-state", "on_call")
@@ -269,6 +270,7 @@ def test_the_record_and_the_pause_reasons_read_in_english_for_an_agent_who_chose
     page.keyboard.press("3")
     expect(page.locator("[data-testid=pause-reason]")).to_have_text("Training")
 
+    expect(page.locator("[data-testid=btn-ready]")).to_be_enabled()  # the pause acknowledged
     page.keyboard.press("F2")
     expect(page.locator("[data-testid=customer-name]")).to_contain_text("张伟", timeout=30000)
     expect(page.locator("[data-testid=cases] [data-testid=case]")).to_contain_text(
