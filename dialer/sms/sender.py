@@ -108,7 +108,7 @@ class OutboxSender:
                 with session_scope(self.sessions) as s:
                     state = outbox.reconciled(
                         s, row.id, found.finding, self.clock(), self.gateway.name,
-                        found.provider_id, found.status,
+                        found.provider_id, found.status, row.claim,
                     )  # fmt: skip
                 settled[state] += 1
             log.info("SMS: reconciled %d rows left sending: %s", len(rows), dict(settled))

@@ -17,14 +17,22 @@ after, and, when the rate is not held, whether the CPU it takes fits this machin
 One Prism process serves a few hundred messages a second; ``--prisms`` (default: one per
 ``PRISM_PER_S`` of the rate) starts several behind the proxy, which hands each connection to
 the next in turn, so that the mock is not what limits the run.
+
+``--senders N`` runs N sending processes side by side, sharing the sender's rate through Redis
+(``--redis-url``, default the local one; a fresh sender number per run, so its key is the
+run's own); the kill -9 then hits one of them (``--kill all``: every one) and only those are
+restarted. With several, rows are settled as left by a gone run after ``SETTLE_S`` (a live
+run sends a claimed row within half of it), not at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import resource
+import secrets
 import signal
 import statistics
 import subprocess
@@ -32,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -55,6 +64,8 @@ INJECT_EVERY = 1000
 KILL_AT = 0.4  # of the campaign
 TZ = ZoneInfo("Asia/Shanghai")
 PRISM_PER_S = 300  # what one Prism process served here (about 350/s), with a margin
+SETTLE_S = 24.0  # with several senders: over twice the gateway's 10 s timeout
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def seed(url: str, n: int, rate: int) -> int:
@@ -137,20 +148,48 @@ def start_prism(log: Path) -> tuple[subprocess.Popen, str]:
     raise SystemExit("bench_sms: Prism did not start: run scripts/bootstrap.sh --test")
 
 
-def sender(url: str, api_url: str, tmp: Path, name: str, workers: int) -> subprocess.Popen:
+@dataclass(frozen=True)
+class Senders:
+    """How the sending processes run: how many, their threads, where they share the rate."""
+
+    count: int
+    workers: int
+    redis_url: str | None
+    sms_from: str
+
+    @property
+    def settle_s(self) -> float:
+        return 0.0 if self.count == 1 else SETTLE_S
+
+
+def sender(url: str, api_url: str, tmp: Path, name: str, how: Senders) -> subprocess.Popen:
     env = os.environ | {
         "HUIFANG_DATABASE_URL": url, "HUIFANG_INSTANCE": str(tmp / "instance"),
         "HUIFANG_SECRET_KEY": "bench", "HUIFANG_INTERNAL_TOKEN": "bench", "HUIFANG_SMS": "twilio",
         "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": "f" * 32,
-        "TWILIO_SMS_FROM": "+8651268008001", "HUIFANG_PUBLIC_BASE_URL": "https://huifang.example.com",
-        "HUIFANG_TWILIO_API_URL": api_url,
+        "TWILIO_SMS_FROM": how.sms_from, "HUIFANG_PUBLIC_BASE_URL": "https://huifang.example.com",
+        "HUIFANG_TWILIO_API_URL": api_url, "HUIFANG_REDIS_URL": how.redis_url or "",
     }  # fmt: skip
     with (tmp / f"{name}.log").open("wb") as log:
         return subprocess.Popen(
-            [sys.executable, "-m", "schedulers.sms", "--until-done", "--settle-s", "0",
-             "--workers", str(workers)],
+            [sys.executable, "-m", "schedulers.sms", "--until-done", "--settle-s",
+             str(how.settle_s), "--workers", str(how.workers)],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )  # fmt: skip
+
+
+def redis_for(senders: int, url: str) -> str | None:
+    """The Redis the senders share their rate through (None for one sender)."""
+    if senders == 1:
+        return None
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        raise SystemExit(f"bench_sms: {senders} senders share their rate through Redis, and "
+                         f"{url} does not answer: {exc}") from None  # fmt: skip
+    return url
 
 
 def cpu_of(proc: subprocess.Popen) -> float:
@@ -174,15 +213,26 @@ def main() -> int:
     parser.add_argument(
         "--prisms", type=int, help=f"Prism processes (default: rate / {PRISM_PER_S})"
     )
+    parser.add_argument("--senders", type=int, default=1, help="sending processes (default 1)")
+    parser.add_argument("--kill", choices=("one", "all"), default="one",
+                        help="which senders the kill -9 hits (default: one)")  # fmt: skip
+    parser.add_argument("--redis-url", default=REDIS_URL, help="where several senders meet")
     args = parser.parse_args()
     n, rate = SMOKE if args.smoke else FULL
     rate = args.rate or rate
     prisms = args.prisms or math.ceil(rate / PRISM_PER_S)
     workers = max(8, min(64, rate // 5))  # requests in flight: the mock answers in ~20-50 ms
+    how = Senders(
+        args.senders, max(8, math.ceil(workers / args.senders)),
+        redis_for(args.senders, args.redis_url), f"+86512{secrets.randbelow(10**8):08d}",
+    )  # fmt: skip
     if not PRISM.exists():
         print(f"bench_sms: Prism is not installed at {PRISM}: run scripts/bootstrap.sh --test")
         return 1
-    with tempfile.TemporaryDirectory() as name:
+    keep = os.environ.get("BENCH_SMS_KEEP")  # keep the database and the logs, for a look
+    folder = contextlib.nullcontext(tempfile.mkdtemp()) if keep else tempfile.TemporaryDirectory()
+    with folder as name:
+        print(f"sms: logs in {name}")
         tmp = Path(name)
         url = f"sqlite:///{tmp / 'bench.db'}"
         upgrade(url)
@@ -197,7 +247,7 @@ def main() -> int:
         print(f"sms: {prisms} Prism process(es) behind the proxy; {os.cpu_count()} cores, load "
               f"average {_load()} before the run")  # fmt: skip
         try:
-            return run(url, proxy, record, tmp, n, rate, workers, campaign_id, mock)
+            return run(url, proxy, record, tmp, n, rate, how, args.kill, campaign_id, mock)
         finally:
             proxy.shutdown()
             proxy.server_close()
@@ -228,17 +278,20 @@ def _load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def run(url, proxy, record, tmp, n, rate, workers, campaign_id, mock: Mock) -> int:
+def run(url, proxy, record, tmp, n, rate, how: Senders, kill, campaign_id, mock: Mock) -> int:
     began = time.perf_counter()
-    first = sender(url, proxy.url, tmp, "first", workers)
-    while len(record.messages) < n * KILL_AT and first.poll() is None:
+    first = [sender(url, proxy.url, tmp, f"first-{i}", how) for i in range(how.count)]
+    while len(record.messages) < n * KILL_AT and all(p.poll() is None for p in first):
         time.sleep(0.01)
-    first.send_signal(signal.SIGKILL)
+    killed = first if kill == "all" else first[:1]
+    for proc in killed:
+        proc.send_signal(signal.SIGKILL)
     killed_at = datetime.now(UTC)
-    cpu = cpu_of(first)
+    cpu = sum(cpu_of(proc) for proc in killed)
     at_kill = len(record.messages)
-    second = sender(url, proxy.url, tmp, "second", workers)
-    cpu += cpu_of(second)
+    restarted = [sender(url, proxy.url, tmp, f"second-{i}", how) for i in range(len(killed))]
+    finishing = first[len(killed) :] + restarted
+    cpu += sum(cpu_of(proc) for proc in finishing)
     took = time.perf_counter() - began
     proxy_cpu, prism_cpu = mock.spent()
     load_after = _load()
@@ -251,14 +304,17 @@ def run(url, proxy, record, tmp, n, rate, workers, campaign_id, mock: Mock) -> i
     seconds = per_second(record)
     median, peak = (statistics.median(seconds), max(seconds)) if seconds else (0, 0)
     resumed = _resumed_after(record, killed_at)
-    print(f"sms: killed the sender (kill -9) after {at_kill} messages; the restarted sender sent "
-          f"again {resumed:.1f} s after the last message before the kill and finished with exit "
-          f"code {second.returncode}; {took:.1f} s in all, {n / took:.0f} messages/s on "
-          f"average")  # fmt: skip
+    codes = [p.returncode for p in finishing]
+    print(f"sms: {how.count} sending process(es), {how.workers} threads each"
+          f"{', sharing the rate through Redis' if how.redis_url else ''}; killed {len(killed)} "
+          f"(kill -9) after {at_kill} messages; the next message went {resumed:.2f} s after the "
+          f"last one before the kill; the senders finished with exit codes {codes}; {took:.1f} s "
+          f"in all, {n / took:.0f} messages/s on average")  # fmt: skip
     print(f"sms: at the proxy: {stats['messages']} messages to {stats['recipients']} recipients, "
           f"{stats['duplicates']} twice; {stats['injected_429']} injected 429s; "
           f"{stats['rate_429']} 429s for sending too fast")  # fmt: skip
     print(f"sms: outbox states {states}")
+    _show_twice(record, killed_at)
     print(f"sms: rate per full second: median {median}, peak {peak} (limit {rate}/s)")
     sent = max(1, stats["messages"])
     per_message = cpu / sent * 1000
@@ -273,7 +329,7 @@ def run(url, proxy, record, tmp, n, rate, workers, campaign_id, mock: Mock) -> i
             and states.get(State.SENT, 0) == n
         ),
         "the kill came in the middle of the campaign": 0 < at_kill < n,
-        "the restarted sender finished cleanly": second.returncode == 0,
+        "the restarted and surviving senders finished cleanly": codes == [0] * len(codes),
         f"no 429 caused by us (limit {rate}/s)": stats["rate_429"] == 0,
         "injected 429s were backed off and their messages still went": (
             stats["injected_429"] >= n // INJECT_EVERY - 1
@@ -285,10 +341,20 @@ def run(url, proxy, record, tmp, n, rate, workers, campaign_id, mock: Mock) -> i
     for what, ok in checks.items():
         print(f"sms: {what}: {'PASS' if ok else 'FAIL'}")
     if not checks[next(k for k in checks if k.startswith("the rate held"))]:
-        _why_not(rate, per_message, proxy_ms, prism_ms)
+        _why_not(rate, per_message, proxy_ms, prism_ms, how.count)
     passed = all(checks.values())
     print(f"sms benchmark ({n} recipients at {rate}/s): {'PASS' if passed else 'FAIL'}")
     return 0 if passed else 1
+
+
+def _show_twice(record: sms_proxy.Record, killed_at: datetime, most: int = 5) -> None:
+    """The first recipients who got two messages: when each reached the proxy (seconds from the
+    kill) and for which outbox row (its status callback)."""
+    twice = [to for to, count in record.per_to.items() if count > 1][:most]
+    for to in twice:
+        seen = [f"{(m.at - killed_at).total_seconds():+.2f} s, outbox "
+                f"{m.status_callback.rsplit('=', 1)[-1]}" for m in record.by_to[to]]  # fmt: skip
+        print(f"sms: twice: {to}: " + "; ".join(seen))
 
 
 def _resumed_after(record: sms_proxy.Record, killed_at: datetime) -> float:
@@ -299,15 +365,16 @@ def _resumed_after(record: sms_proxy.Record, killed_at: datetime) -> float:
     return (min(after) - max(before)).total_seconds() if before and after else 0.0
 
 
-def _why_not(rate: int, sender_ms: float, proxy_ms: float, prism_ms: float) -> None:
+def _why_not(rate: int, sender_ms: float, proxy_ms: float, prism_ms: float, senders: int) -> None:
     """Whether the CPU the measured rate needs fits on this machine, from what was measured."""
     cores = os.cpu_count() or 1
     needed = rate * (sender_ms + proxy_ms + prism_ms) / 1000
     print(f"sms: why not: at {rate}/s, {sender_ms:.2f} + {proxy_ms:.2f} + {prism_ms:.2f} ms CPU "
           f"per message (sender, proxy, Prism) need {needed:.1f} cores, this machine has "
-          f"{cores} shared ones; the sender alone, one Python process, needs "
-          f"{rate * sender_ms / 1000:.1f} cores and the proxy {rate * proxy_ms / 1000:.1f}, "
-          f"each one Python process that the GIL keeps to about one core")  # fmt: skip
+          f"{cores} shared ones (load average {_load()}); the senders need "
+          f"{rate * sender_ms / 1000:.1f} cores ({senders} process(es)) and the proxy "
+          f"{rate * proxy_ms / 1000:.1f}, one Python process that the GIL keeps to about one "
+          f"core")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -40,11 +40,12 @@ class Claimed:
     body: str
     key: str
     sending_at: datetime | None = None
+    claim: str | None = None  # the run's token
 
 
 CLAIMED = (
     SmsOutbox.id, SmsOutbox.store_id, SmsOutbox.customer_id, SmsOutbox.phone, SmsOutbox.body,
-    SmsOutbox.idempotency_key, SmsOutbox.sending_at,
+    SmsOutbox.idempotency_key, SmsOutbox.sending_at, SmsOutbox.claim,
 )  # fmt: skip
 
 
@@ -88,7 +89,7 @@ def claim(
         )  # fmt: skip
     kept = sorted((r for r in rows if r.id not in refused), key=lambda r: r.id)
     return [Claimed(r.id, r.store_id, r.customer_id, r.phone, r.body, r.idempotency_key,
-                    r.sending_at) for r in kept]  # fmt: skip
+                    r.sending_at, r.claim) for r in kept]  # fmt: skip
 
 
 def _withdrawn(session: Session, claimed) -> set[int]:
@@ -270,22 +271,47 @@ def reconciled(
     provider: str,
     provider_id: str | None = None,
     provider_status: str | None = None,
+    seen_claim: str | None = None,
 ) -> State:
-    """Apply what a lookup found for a stale ``sending`` row; returns its new state."""
-    row = session.get_one(SmsOutbox, outbox_id)
-    if row.state != State.SENDING:
+    """Apply what a lookup found for a stale ``sending`` row; returns its new state. Only to the
+    row as it was looked up (compare-and-set on its state, its claim and its lookups): a row
+    another sender settled meanwhile, and maybe claimed and sent again, is left alone."""
+    row = session.execute(
+        select(SmsOutbox.state, SmsOutbox.claim, SmsOutbox.lookups, SmsOutbox.sending_at)
+        .where(SmsOutbox.id == outbox_id)
+    ).one()  # fmt: skip
+    if row.state != State.SENDING or seen_claim not in (None, row.claim):
         return State(row.state)
+    state, values = _settled(finding, row.lookups)
     if finding is Finding.FOUND:
-        row.state, row.provider, row.provider_id = State.SENT, provider, provider_id
-        row.provider_status, row.sent_at = provider_status, row.sending_at or now
+        values |= {"provider": provider, "provider_id": provider_id,
+                   "provider_status": provider_status,
+                   "sent_at": row.sending_at or now}  # fmt: skip
     elif finding is Finding.ABSENT:
-        row.state, row.next_at = State.QUEUED, now
-    else:
-        row.lookups += 1
-        if finding is Finding.CANNOT_TELL or row.lookups >= MAX_LOOKUPS:
-            row.state = State.UNKNOWN
-    row.claim = None
-    return State(row.state)
+        values["next_at"] = now
+    same_claim = SmsOutbox.claim.is_(None) if row.claim is None else SmsOutbox.claim == row.claim
+    statement = (
+        update(SmsOutbox)
+        .where(_sending(outbox_id), same_claim, SmsOutbox.lookups == row.lookups)
+        .values(state=state, claim=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if _changed(session, statement) != 1:
+        return State(
+            session.scalars(select(SmsOutbox.state).where(SmsOutbox.id == outbox_id)).one()
+        )
+    return state
+
+
+def _settled(finding: Finding, lookups: int) -> tuple[State, dict[str, object]]:
+    """The state a lookup's finding puts a stale row in, and what else changes."""
+    if finding is Finding.FOUND:
+        return State.SENT, {}
+    if finding is Finding.ABSENT:
+        return State.QUEUED, {}
+    if finding is Finding.CANNOT_TELL or lookups + 1 >= MAX_LOOKUPS:
+        return State.UNKNOWN, {"lookups": lookups + 1}
+    return State.SENDING, {"lookups": lookups + 1}
 
 
 def resolve_unknown(
