@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -88,7 +90,10 @@ def plan_store(
 
     Written in bulk (storage/bulk.py) rather than through the ORM: a large store's first plan
     creates hundreds of thousands of calls. Calls this session holds are expired afterwards, so
-    that they are read again as written."""
+    that they are read again as written. On PostgreSQL, while the transaction has written
+    nothing, reads go to sessions sharing its snapshot (storage/snapshot.py) and the writes run
+    in a thread on the plan's own connection, so that the database reads, writes and Python
+    computes side by side."""
     t, policy = planning_for(session, store)
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
@@ -97,19 +102,31 @@ def plan_store(
     result = PlanResult(store=store.code, session=session)
     by_customer: dict[int, list[Owed]] = defaultdict(list)
     with snapshot_sessions(session, POSTGRES_SETTINGS) as readers:
+        lookup = readers() if readers else session  # what was planned before, and customers
         due = owed(session, store.id, now, t, policy, sets, readers)
-        for item in _not_planned(session, store.id, due):
+        for item in _not_planned(lookup, store.id, due):
             by_customer[item.customer_id].append(item)
-    pending: list[Call] = []
-    held = 0
-    for chunk in _chunks(sorted(by_customer), CHUNK):
-        for call in _place(session, chunk, by_customer, now, t, _slots(policy)):
-            pending.append(call)
-            held += len(call.new)
-        if held >= WRITE_EVERY:
-            _write(session, store, pending, result)
-            pending, held = [], 0
-    _write(session, store, pending, result)
+        with ThreadPoolExecutor(1) if readers else nullcontext() as writer:
+            writes: list[Future[None]] = []
+
+            def write(calls: list[Call]) -> None:
+                if writer is None:
+                    _write(session, store, calls, result)
+                else:  # the plan's own connection writes while the next calls are placed
+                    writes.append(writer.submit(_write, session, store, calls, result))
+
+            pending: list[Call] = []
+            held = 0
+            for chunk in _chunks(sorted(by_customer), CHUNK):
+                for call in _place(lookup, chunk, by_customer, now, t, _slots(policy)):
+                    pending.append(call)
+                    held += len(call.new)
+                if held >= WRITE_EVERY:
+                    write(pending)
+                    pending, held = [], 0
+            write(pending)
+        for done in writes:
+            done.result()  # a write's error, raised here
     if result.task_ids:
         session.expire_all()
     return result
