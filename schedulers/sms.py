@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from dialer.sms.gateway import SmsGateway
 from dialer.sms.rate import Buckets
-from dialer.sms.sender import OutboxSender, SendPolicy
+from dialer.sms.sender import MIN_SETTLE_S, OutboxSender, SendPolicy
 from dialer.sms.wiring import gateway_for
 from storage.config import Config, load_config
 from storage.db import make_engine, make_session_factory, session_scope
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m schedulers.sms [--until-done] [--settle-s S]``: what the job does, from a
     shell (an operator draining a campaign now; the benchmark and the crash tests). Several
     may run at once: with ``HUIFANG_REDIS_URL`` they share the sender's rate; ``--settle-s``
-    must then stay above 2 x the gateway's timeout (0 only when no other sender runs)."""
+    is then at least MIN_SETTLE_S (0 only when no other sender runs: dialer/sms/sender.py)."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="python -m schedulers.sms")
@@ -135,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--settle-s", type=float, default=DEFAULT_POLICY.settle_s)
     parser.add_argument("--workers", type=int, default=DEFAULT_POLICY.workers)
     args = parser.parse_args(argv)
+    if 0 < args.settle_s < MIN_SETTLE_S:
+        parser.error(f"--settle-s is 0 (no other sender runs) or at least {MIN_SETTLE_S:g}: a "
+                     "live sender's row must never look left by a gone one")  # fmt: skip
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)  # every request's headers
     config = load_config()

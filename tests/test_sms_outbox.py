@@ -379,3 +379,89 @@ def test_a_cancelled_campaign_is_not_reopened_by_a_late_transient_failure(sessio
     _report(sessions, "undelivered", 30003)
     with session_scope(sessions) as s:
         assert s.get_one(SmsCampaign, c.id).state == CampaignState.CANCELLED
+
+
+# ---------- several senders side by side ----------
+
+
+def test_a_late_lookup_leaves_a_row_another_sender_settled_and_claimed_again_alone(sessions):
+    """Two senders settled the same stale row: the first queued it again and a live run claimed
+    and is sending it; the second's finding (absent, looked up before) must not queue it again,
+    or it would go out twice."""
+    c, claimed = _left_sending(sessions, 1)
+    row = claimed[0]
+    with session_scope(sessions) as s:
+        assert outbox.reconciled(s, row.id, Finding.ABSENT, NOW, "fake", seen_claim=row.claim)
+        assert [r.id for r in outbox.claim(s, "live-run", 1, NOW, [row.store_id])] == [row.id]
+    with session_scope(sessions) as s:
+        state = outbox.reconciled(s, row.id, Finding.ABSENT, NOW, "fake", seen_claim=row.claim)
+    assert state == State.SENDING
+    with session_scope(sessions) as s:
+        again = s.get_one(SmsOutbox, row.id)
+        assert (again.state, again.claim) == (State.SENDING, "live-run")
+    assert _states(sessions, c.id) == {"sending": 1}
+
+
+def test_senders_claiming_at_the_same_moment_never_take_the_same_row(sessions):
+    import threading
+
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        sms_seed.campaign(s, shop, sms_seed.customers(s, shop, 40))
+    start = threading.Barrier(4)
+    taken: dict[str, list[int]] = {}
+
+    def claim(token: str) -> None:
+        start.wait()
+        with session_scope(sessions) as s:
+            taken[token] = [r.id for r in outbox.claim(s, token, 15, NOW, [shop.id])]
+
+    threads = [threading.Thread(target=claim, args=(f"run-{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = [i for ids in taken.values() for i in ids]
+    assert len(every) == len(set(every)) == 40  # none twice, and between them all the rows
+    assert max(len(ids) for ids in taken.values()) <= 15
+    with session_scope(sessions) as s:
+        for token, ids in taken.items():
+            rows = s.scalars(select(SmsOutbox).where(SmsOutbox.id.in_(ids))).all()
+            assert {(r.state, r.claim, r.attempts) for r in rows} <= {(State.SENDING, token, 1)}
+
+
+def test_a_claimed_row_not_sent_within_half_the_settle_time_goes_back_unsent(sessions):
+    """After long 429 pauses a claimed row would soon look left by a gone run to the others:
+    it is put back in the queue, not sent, and the try is not counted."""
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        c = sms_seed.campaign(s, shop, sms_seed.customers(s, shop, 2))
+    moments = iter([0.0, 31.0, 31.0])  # claimed at 0; the rate lets it go at 31 s
+    gateway = ScriptedGateway()
+    sender = OutboxSender(
+        sessions, gateway, TokenBucket(1000), SendPolicy(workers=1, settle_s=60),
+        monotonic=lambda: next(moments),
+    )  # fmt: skip
+    assert sender.send_batch([shop.id]) == {"not_taken": 2}
+    sender.close()
+    assert gateway.sent == [] and _states(sessions, c.id) == {"queued": 2}
+    with session_scope(sessions) as s:
+        assert {r.attempts for r in s.scalars(select(SmsOutbox))} == {0}
+
+
+def test_a_live_run_settles_the_rows_a_sender_killed_meanwhile_left_without_a_restart(sessions):
+    """Several senders: one dies while the others send; its rows are settled by them once stale
+    (every settle_s / 2), each recipient still getting one message."""
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        c = sms_seed.campaign(s, shop, sms_seed.customers(s, shop, 700))
+        # another sender claims two rows now, then is killed before sending them
+        outbox.claim(s, "killed-run", 2, datetime.now(UTC), [shop.id])
+    gateway = ScriptedGateway()
+    # settled once 4 s old (a live run's rows never are: a row not sent within 2 s goes back)
+    sender = OutboxSender(sessions, gateway, TokenBucket(100), SendPolicy(workers=4, settle_s=4))
+    done = sender.run(lambda: [shop.id], until=datetime.now(UTC) + timedelta(seconds=30))
+    sender.close()
+    assert done["reconciled_queued"] == 2  # not at the start (fresh then), 4-6 s later
+    assert len(gateway.sent) == len(set(gateway.sent)) == 700
+    assert _states(sessions, c.id) == {"sent": 700}

@@ -17,6 +17,8 @@ after long 429 pauses, it goes back to the queue unsent), and a request takes at
 gateway's timeout (10 s) on top. Each run looks for rows to settle again every ``settle_s / 2``,
 so a killed process's rows are settled by the ones still running. ``settle_s = 0`` says no
 other run is alive (a restart after every sender stopped): everything ``sending`` is settled.
+Hence ``settle_s`` is 0 or at least ``MIN_SETTLE_S`` (``python -m schedulers.sms`` refuses
+anything between).
 """
 
 from __future__ import annotations
@@ -50,6 +52,8 @@ from storage.sms import outbox
 from storage.sms.outbox import Claimed, Finding, Outcome, Result
 
 log = logging.getLogger("huifang.sms")
+# half of it covers a request's timeout (dialer/sms/twilio.py: 10 s) and recording its batch
+MIN_SETTLE_S = 30.0
 
 
 @dataclass(frozen=True)

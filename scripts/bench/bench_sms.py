@@ -47,6 +47,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
+from dialer.sms.sender import MIN_SETTLE_S
 from scripts.bench import sms_proxy
 from storage.consent import Channel, Purpose
 from storage.db import make_engine, make_session_factory, session_scope
@@ -64,7 +65,7 @@ INJECT_EVERY = 1000
 KILL_AT = 0.4  # of the campaign
 TZ = ZoneInfo("Asia/Shanghai")
 PRISM_PER_S = 300  # what one Prism process served here (about 350/s), with a margin
-SETTLE_S = 24.0  # with several senders: over twice the gateway's 10 s timeout
+SETTLE_S = MIN_SETTLE_S  # with several senders (dialer/sms/sender.py)
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
 

@@ -68,10 +68,12 @@ def claim(
         .order_by(SmsOutbox.id)
         .limit(limit)
         .with_for_update(of=SmsOutbox, skip_locked=True)
+        .cte("due")
+        .prefix_with("MATERIALIZED")  # run once: as a subquery rescanned, SKIP LOCKED took more
     )
     rows = session.execute(
         update(SmsOutbox)
-        .where(SmsOutbox.id.in_(due), SmsOutbox.state == State.QUEUED)
+        .where(SmsOutbox.id.in_(select(due.c.id)), SmsOutbox.state == State.QUEUED)
         .values(state=State.SENDING, claim=token, sending_at=now, attempts=SmsOutbox.attempts + 1)
         .returning(*CLAIMED, SmsOutbox.campaign_id)
         .execution_options(synchronize_session=False)
