@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from dialer.sms.gateway import Ambiguous, Lookup, NotTaken, OptedOut, Refused, Sent
+from dialer.sms.gateway import Ambiguous, Lookup, NotTaken, OptedOut, Refused
 from dialer.sms.rate import TokenBucket
 from dialer.sms.sender import OutboxSender, SendPolicy
 from storage import consent
@@ -23,6 +23,7 @@ from storage.sms import outbox, replies, reports
 from storage.sms.codes import CampaignState, Intent, Kind, Reason, State
 from storage.sms.outbox import Finding
 from tests import personas, sms_seed
+from tests.sms_fake import ScriptedGateway
 
 NOW = datetime(2026, 12, 21, 2, 0, tzinfo=UTC)
 
@@ -33,30 +34,6 @@ def _states(sessions, campaign_id: int) -> Counter[str]:
             select(SmsOutbox.state, SmsOutbox.reason).where(SmsOutbox.campaign_id == campaign_id)
         )
         return Counter(reason or state for state, reason in rows)
-
-
-class ScriptedGateway:
-    """Answers ``send`` from a script by recipient: an exception to raise, else Sent."""
-
-    name, sender = "fake", "+8651268008001"
-
-    def __init__(self, script=None, lookups=None) -> None:
-        self.script, self.lookups = script or {}, lookups or {}
-        self.sent: list[str] = []
-        self.looked_up: list[str] = []
-
-    def send(self, msg):
-        action = self.script.get(msg.to)
-        if callable(action):
-            action = action()
-        if isinstance(action, Exception):
-            raise action
-        self.sent.append(msg.to)
-        return Sent(f"SM{len(self.sent):032d}", "queued")
-
-    def look_up(self, msg, since):
-        self.looked_up.append(msg.to)
-        return self.lookups.get(msg.to, Lookup(Finding.ABSENT))
 
 
 def _sender(sessions, gateway, rate=1000.0) -> OutboxSender:
