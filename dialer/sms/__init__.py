@@ -4,8 +4,10 @@ China), with Twilio Messaging as the first adapter. The only place that imports 
 SMS library.
 
 gateway.py   the interface: send, look a message up, delivery reports, replies, signatures
-rate.py      a token bucket per sender, with backoff when the provider answers 429
+rate.py      a token bucket per sender (shared by the sending processes through Redis when
+             configured), with backoff when the provider answers 429
 twilio.py    the Twilio Messaging adapter
+messages_api.py  its one frequent request, Create Message, on a kept-alive connection per thread
 sender.py    the sending loop: mark ``sending``, send, record; reconcile what a crash left
 wiring.py    the configured gateway
 """
