@@ -27,6 +27,7 @@ class Behaviour:
     close_after_answer: bool = False  # as a server whose keep-alive timed out
     close_without_answer: bool = False  # the request read, then the connection lost
     connections: int = 0
+    requests: list[bytes] = field(default_factory=list)  # request lines
     forms: list[str] = field(default_factory=list)
 
 
@@ -40,6 +41,7 @@ class Handler(socketserver.StreamRequestHandler):
             line = self.rfile.readline()
             if not line:
                 return
+            how.requests.append(line.strip())
             length = 0
             while line not in (b"\r\n", b""):
                 if line.lower().startswith(b"content-length:"):
@@ -123,6 +125,19 @@ def test_no_connection_at_all_surely_sent_nothing():
         gateway.send(message())
     gateway.close()
     assert not refused.value.rate_limited
+
+
+def test_an_https_proxy_from_the_environment_is_tunnelled_through(twilio, monkeypatch):
+    """The deployment's outbound proxy, as requests honoured it; a tunnel it refuses (here: no
+    "200 Connection established") sent nothing."""
+    monkeypatch.setenv("https_proxy", f"http://127.0.0.1:{twilio.server_address[1]}")
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    gateway = gateway_at("https://api.twilio.com")
+    with pytest.raises(NotTaken):
+        gateway.send(message())
+    gateway.close()
+    assert twilio.behaviour.requests[0].startswith(b"CONNECT api.twilio.com:443 HTTP/")
 
 
 @pytest.mark.parametrize(

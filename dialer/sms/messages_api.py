@@ -8,6 +8,9 @@ the CA bundle on every request, the library logs each request's headers and buil
 several objects). The library still serves the rare requests (the lookups after a crash) and
 the webhooks.
 
+An outbound proxy for HTTPS (``https_proxy``, ``no_proxy``, as requests honours them) is read
+once, when the gateway is made, and tunnelled through with CONNECT.
+
 What may have reached Twilio is told apart from what surely did not, since that decides
 between a lookup and a resend: a connection that could not be opened (or its TLS handshake) is
 ``NotConnected``; any failure once the request was being written is ``NoAnswer``.
@@ -21,6 +24,7 @@ import json
 import select
 import ssl
 import threading
+import urllib.request
 from urllib.parse import urlencode, urlsplit
 
 DEFAULT_API_URL = "https://api.twilio.com"
@@ -62,6 +66,7 @@ class MessagesApi:
             "User-Agent": "huifang-sms",
         }
         self._tls = _tls_context() if self.https else None
+        self._proxy = _https_proxy(self.host) if self.https else None
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open: set[http.client.HTTPConnection] = set()
@@ -105,7 +110,11 @@ class MessagesApi:
 
     def _connect(self) -> http.client.HTTPConnection:
         conn: http.client.HTTPConnection
-        if self._tls is not None:
+        if self._tls is not None and self._proxy is not None:
+            host, port = self._proxy
+            conn = http.client.HTTPSConnection(host, port, timeout=self.timeout, context=self._tls)
+            conn.set_tunnel(self.host, self.port)
+        elif self._tls is not None:
             conn = http.client.HTTPSConnection(
                 self.host, self.port, timeout=self.timeout, context=self._tls
             )
@@ -138,6 +147,15 @@ def _usable(conn: http.client.HTTPConnection) -> bool:
         return not poller.poll(0)
     except (OSError, ValueError):
         return False
+
+
+def _https_proxy(host: str) -> tuple[str, int] | None:
+    """The outbound proxy HTTPS requests to ``host`` go through, from the environment."""
+    url = urllib.request.getproxies().get("https")
+    if not url or urllib.request.proxy_bypass(host):
+        return None
+    proxy = urlsplit(url if "://" in url else f"http://{url}")
+    return proxy.hostname or "", proxy.port or 8080
 
 
 def _tls_context() -> ssl.SSLContext:
