@@ -217,12 +217,17 @@ class InternalNamespace(Namespace):
 
     def on_call_ringing(self, data):
         agent_id = int(data["agent_id"])
-        notifier().ringing(agent_id, int(data["attempt_id"]))
+        attempt_id = int(data["attempt_id"])
+        notifier().ringing(agent_id, attempt_id)
         notifier().agent_changed(agent_id)
+        try:  # the pop, ready for the answer (console/realtime/prepared.py)
+            notifier().prepare_pop(agent_id, attempt_id)
+        except Exception:  # the answer looks up then; the ringing itself was reported
+            log.exception("preparing the screen pop of attempt %s failed", attempt_id)
 
     def on_call_answered(self, data):
         agent_id = int(data["agent_id"])
-        notifier().screen_pop(agent_id, int(data["attempt_id"]))
+        notifier().answered(agent_id, int(data["attempt_id"]))
         notifier().agent_changed(agent_id)
 
     def on_call_preview(self, data):  # preview dialing: the record before the Dial

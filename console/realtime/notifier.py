@@ -3,7 +3,9 @@ re-emits what seat workers, the dialer and the scheduler report on ``/internal``
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -12,8 +14,14 @@ from flask_socketio import SocketIO
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from console.realtime.prepared import LOOKUP, Prepared, PreparedPops, local_day, pushed
 from console.services.notices import cases_opened
-from console.services.screen_pop import ringing_payload, screen_pop
+from console.services.screen_pop import (
+    pop_watermark,
+    ringing_payload,
+    screen_pop,
+    screen_pop_with_sources,
+)
 from console.services.stats import live_stats
 from dialer.dialing import seat_policy
 from dialer.events import CALL_TESTS_ROOM, DIALERS_ROOM, SEATS_ROOM, ToDialer, ToSeat, seat_room
@@ -25,6 +33,7 @@ AGENT_NS, SUPERVISOR_NS, INTERNAL_NS = "/agent", "/supervisor", "/internal"
 NOTICES_NS = "/notices"  # any signed-in user: their own notices, live
 SUPERVISORS_ROOM = "supervisors"
 STATS_EVERY_S = 0.5
+log = logging.getLogger("huifang.web")
 
 
 class ToAgent(StrEnum):
@@ -63,6 +72,8 @@ class Notifier:
         self.tz = tz
         self.telephony = telephony  # the wrap-up timer is the seat's (dialer.dialing)
         self._stats_due = threading.Lock()  # held while a wallboard update is on its way
+        self.prepared = PreparedPops()  # screen pops looked up at ringing (prepared.py)
+        self.prepared.watch(sessions)
 
     def _emit(self, event: str, data: dict, namespace: str, to: str) -> None:
         self.socketio.emit(event, data, namespace=namespace, to=to)
@@ -78,7 +89,9 @@ class Notifier:
                 "state": state,
                 "since": status.since.isoformat() if status else None,
                 "attempt_id": status.attempt_id if status else None,
-                "pause_reason": status.pause_reason if state == AgentState.PAUSED else None,
+                "pause_reason": status.pause_reason
+                if status and state == AgentState.PAUSED
+                else None,
                 "wrap_up_s": self._wrap_up_s(s, agent_id) if state == AgentState.WRAP_UP else 0,
             }
         self._emit(ToAgent.STATE, data, AGENT_NS, to or agent_room(agent_id))
@@ -114,7 +127,34 @@ class Notifier:
             data = screen_pop(s, attempt_id, None, datetime.now(UTC))
         self._emit(ToAgent.SCREEN_POP, data, AGENT_NS, to or agent_room(agent_id))
 
+    def prepare_pop(self, agent_id: int, attempt_id: int) -> None:
+        """The customer's phone rings: look up and render the pop now, for the answer."""
+        started = time.monotonic()
+        now = datetime.now(UTC)
+        with session_scope(self.sessions) as s:
+            s.info[LOOKUP] = True
+            data, sources = screen_pop_with_sources(s, attempt_id, None, now)
+            watermark = pop_watermark(s, sources)
+        day = local_day(sources, now)
+        self.prepared.put(attempt_id, Prepared(agent_id, started, data, sources, watermark, day))
+
+    def answered(self, agent_id: int, attempt_id: int) -> bool:
+        """The customer answered: push the pop prepared at ringing if it is still what a
+        lookup would show (prepared.py's rule), else look up. True: the prepared one."""
+        prepared = self.prepared.take(attempt_id, agent_id)
+        if prepared is not None:
+            now = datetime.now(UTC)
+            with session_scope(self.sessions) as s:
+                same = pop_watermark(s, prepared.sources) == prepared.watermark
+            if same and local_day(prepared.sources, now) == prepared.day:
+                self._emit(ToAgent.SCREEN_POP, pushed(prepared, now), AGENT_NS,
+                           agent_room(agent_id))  # fmt: skip
+                return True
+        self.screen_pop(agent_id, attempt_id)
+        return False
+
     def call_ended(self, agent_id: int, attempt_id: int, hung_up_by: str | None) -> None:
+        self.prepared.drop(attempt_id)  # unanswered: its prepared pop is never pushed
         with session_scope(self.sessions) as s:
             attempt = s.get_one(CallAttempt, attempt_id)
             data = {

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from console.call_scripts import render_call
@@ -19,10 +20,14 @@ from storage.models import (
     CallAttempt,
     CallTask,
     Case,
+    CaseEvent,
+    Consent,
     Customer,
     Outcome,
     RepairOrder,
+    ScriptVersion,
     Store,
+    StoreSetting,
     TaskItem,
     User,
 )
@@ -39,12 +44,34 @@ def ringing_payload(session: Session, attempt_id: int) -> dict:
     return {"attempt_id": attempt.id, "customer_name": customer.name, "number": number}
 
 
+@dataclass(frozen=True)
+class PopSources:
+    """What a pop was read from, for deciding later whether it is still what a fresh lookup
+    would show: the rows it depends on, by id, and the store's time zone and the deadline
+    (the ``overdue`` flag and the dates the script words depend on the clock)."""
+
+    customer_id: int
+    task_id: int
+    store_id: int
+    agent_id: int | None
+    attempt_ids: frozenset[int]  # this call and the earlier calls shown in its history
+    timezone: str
+    deadline: datetime
+
+
 def screen_pop(session: Session, attempt_id: int, locale: str | None, now: datetime) -> dict:
     """The whole pop in a fixed number of queries (about a dozen, whatever the customer's
     size): the call with its task, customer, store and agent in one, their collections
     eagerly, then one query each for visits, cases, history, script and fields. Nothing is
     lazy-loaded per row: this runs for every answered call (issue 6's 50 ms p99), and each
     query is a wait for the GIL in a busy web process. ``locale``: None for the agent's own."""
+    return screen_pop_with_sources(session, attempt_id, locale, now)[0]
+
+
+def screen_pop_with_sources(
+    session: Session, attempt_id: int, locale: str | None, now: datetime
+) -> tuple[dict, PopSources]:
+    """``screen_pop``, and what it was read from (``PopSources``)."""
     attempt, store, agent, agent_locale = _call(session, attempt_id)
     locale = locale or agent_locale or DEFAULT_LOCALE
     task, customer = attempt.task, attempt.task.customer
@@ -55,7 +82,8 @@ def screen_pop(session: Session, attempt_id: int, locale: str | None, now: datet
         c for c in cases if c.customer_id == customer.id and c.status != CaseStatus.CLOSED
     ]
     known = Known(agent or "", visits, open_cases[0] if open_cases else None)
-    return {
+    history, earlier = _history(session, attempt, tz)
+    data = {
         "attempt_id": attempt.id,
         "task": {
             "id": task.id,
@@ -69,7 +97,44 @@ def screen_pop(session: Session, attempt_id: int, locale: str | None, now: datet
         | {"visits": _visits(visits, tz, locale, _six_qs(visits, cases))},
         "script": _script(session, attempt, store, locale, now, known),
         "draft": _draft(attempt.outcome),
-    } | _record(session, attempt, tz, locale, open_cases)
+    } | _record(attempt, tz, locale, open_cases, history)
+    sources = PopSources(
+        customer_id=customer.id,
+        task_id=task.id,
+        store_id=store.id,
+        agent_id=attempt.agent_id,
+        attempt_ids=frozenset({attempt.id, *earlier}),
+        timezone=store.timezone,
+        deadline=task.deadline_at,
+    )
+    return data, sources
+
+
+def pop_watermark(session: Session, sources: PopSources) -> tuple:
+    """One statement, read when a pop prepared at ringing is about to be pushed: marks that
+    move when another process (an import, another web process, a seat worker) wrote what the
+    pop shows: the customer row (``updated_at``), a repair order, case, case event or consent
+    added, a call placed to the customer, any draft or outcome of their calls saved, the
+    store's settings saved, a script version added. Equal marks at ringing and at answer:
+    nothing of that kind was written in between."""
+    cid = sources.customer_id
+    customer_tasks = select(CallTask.id).where(CallTask.customer_id == cid)
+    customer_attempts = select(CallAttempt.id).where(CallAttempt.task_id.in_(customer_tasks))
+    customer_cases = select(Case.id).where(Case.customer_id == cid)
+    marks = [
+        select(Customer.updated_at).where(Customer.id == cid),
+        select(func.max(RepairOrder.id)).where(RepairOrder.customer_id == cid),
+        select(func.max(Case.id)).where(Case.customer_id == cid),
+        select(func.max(CaseEvent.id)).where(CaseEvent.case_id.in_(customer_cases)),
+        select(func.count(Consent.id)).where(Consent.customer_id == cid),
+        select(func.max(Consent.at)).where(Consent.customer_id == cid),
+        select(func.max(CallAttempt.id)).where(CallAttempt.task_id.in_(customer_tasks)),
+        select(func.max(Outcome.updated_at)).where(Outcome.attempt_id.in_(customer_attempts)),
+        select(func.count(TaskItem.id)).where(TaskItem.task_id == sources.task_id),
+        select(func.max(StoreSetting.updated_at)).where(StoreSetting.store_id == sources.store_id),
+        select(func.max(ScriptVersion.id)),
+    ]
+    return tuple(session.execute(select(*(m.scalar_subquery() for m in marks))).one())
 
 
 def _call(session: Session, attempt_id: int) -> tuple[CallAttempt, Store, str | None, str | None]:
@@ -194,7 +259,7 @@ PREVIOUS_CALLS = 5
 
 
 def _record(
-    session: Session, attempt: CallAttempt, tz: ZoneInfo, locale: str, open_cases: list[Case]
+    attempt: CallAttempt, tz: ZoneInfo, locale: str, open_cases: list[Case], history: list[dict]
 ) -> dict:
     task, customer = attempt.task, attempt.task.customer
     return {
@@ -209,7 +274,7 @@ def _record(
             for item in task.items
         ],
         "consent": _consent(customer),
-        "history": _history(session, attempt, tz),
+        "history": history,
         "cases": _cases(open_cases, tz, locale),
     }
 
@@ -222,11 +287,12 @@ def _consent(customer: Customer) -> dict:
     }
 
 
-def _history(session: Session, attempt: CallAttempt, tz: ZoneInfo) -> list[dict]:
+def _history(session: Session, attempt: CallAttempt, tz: ZoneInfo) -> tuple[list[dict], list[int]]:
     """The customer's earlier calls, newest first, with what they covered and what the agent
-    recorded: plain columns in one query (no ORM objects, no lazy loads)."""
+    recorded: plain columns in one query (no ORM objects, no lazy loads); and their ids."""
     rows = session.execute(
         select(
+            CallAttempt.id,
             CallAttempt.started_at,
             CallAttempt.network_outcome,
             CallTask.id,
@@ -241,8 +307,8 @@ def _history(session: Session, attempt: CallAttempt, tz: ZoneInfo) -> list[dict]
         .order_by(CallAttempt.started_at.desc())
         .limit(PREVIOUS_CALLS)
     ).all()
-    types = _task_types(session, {row[2] for row in rows})
-    return [
+    types = _task_types(session, {row[3] for row in rows})
+    shown = [
         {
             "at": at.astimezone(tz).isoformat(),
             "network_outcome": network,
@@ -251,8 +317,9 @@ def _history(session: Session, attempt: CallAttempt, tz: ZoneInfo) -> list[dict]
             "satisfaction": satisfaction,
             "agent": agent or "",
         }
-        for at, network, task_id, code, satisfaction, agent in rows
+        for _, at, network, task_id, code, satisfaction, agent in rows
     ]
+    return shown, [row[0] for row in rows]
 
 
 def _task_types(session: Session, task_ids: set[int]) -> dict[int, list[str]]:
@@ -270,7 +337,7 @@ def _task_types(session: Session, task_ids: set[int]) -> dict[int, list[str]]:
 def _cases_of(session: Session, customer_id: int, visits: list[RepairOrder]) -> list[Case]:
     """In one query: the customer's open cases, and the cases about the visits shown (their
     6QS flags, open or closed). Newest first."""
-    about = Case.repair_order_id.in_([ro.id for ro in visits]) if visits else False
+    about = Case.repair_order_id.in_([ro.id for ro in visits]) if visits else false()
     return list(
         session.scalars(
             select(Case)
