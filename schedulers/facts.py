@@ -11,9 +11,10 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Date, and_, case, cast, func, null, or_, select, true
+from sqlalchemy import Date, Integer, and_, case, cast, func, literal, null, or_, select, true
 from sqlalchemy.orm import Session
 
+from schedulers.mileage import MIN_SPAN_DAYS
 from schedulers.timing import LOOKAHEAD, Timing
 from storage.bulk import where_in
 from storage.codes import RepairType
@@ -176,9 +177,48 @@ def serviced_cars(session: Session, store_id: int, today: date, t: Timing) -> It
         .join(summary, summary.c.vehicle_id == Vehicle.id)
         .order_by(Vehicle.id)
     )
+    if session.get_bind().dialect.name == "postgresql":  # where visits' local days are exact
+        query = query.where(_maintenance_near(summary, today, t))
     for row in _stream(session, query):
         if car := _car(row, t, with_unserviced=False):
             yield car
+
+
+def _maintenance_near(summary, today: date, t: Timing):
+    """Whether a car's reminder can fall due by the end of the lookahead (PostgreSQL, where the
+    summary's days are local): by months, or by its mileage estimate (``Odometer.estimate`` in
+    SQL) entering a service band by then. Looser than ``rules.maintenance`` (two days and a
+    kilometre of slack, any band boundary crossed counts), which then decides: it only spares
+    Python the many cars whose next service is months away."""
+    c = summary.c
+    by = _day_number(today) + LOOKAHEAD.days + 2  # the last day it could be due, and slack
+    visit = _day_number(c.visit_at)
+    by_months = visit <= by - (t.maintenance_months * 365 // 12 - 3)  # the shortest months
+    delivered = _day_number(Vehicle.delivered_on)
+    first, last = _day_number(c.first_at), _day_number(c.last_at)
+    from_delivery = Vehicle.delivered_on.is_not(None) & (c.first_at.is_(None) | (first > delivered))
+    start_day = case((from_delivery, delivered), else_=first)
+    start_km = case((from_delivery, 0), else_=c.first_km)
+    end_day, end_km = func.coalesce(last, delivered), func.coalesce(c.last_km, 0)
+    span = end_day - start_day
+    rate = case(
+        ((span >= MIN_SPAN_DAYS) & (end_km > start_km), (end_km - start_km) * 1.0 / span),
+        else_=t.km_per_day,
+    )
+    base = end_km + rate * (visit - end_day)
+    reached = end_km + rate * (by - end_day) + 1
+    crossings = [(base < low) & (reached >= low) for low, _high in t.maintenance_bands]
+    top = max((high for _low, high in t.maintenance_bands), default=0)
+    tolerance, every = t.tolerance_km, t.maintenance_every_km
+    rounds = func.floor((func.greatest(base, top) + tolerance) / every)
+    next_round = (rounds + 1) * every - tolerance
+    return or_(by_months, *crossings, reached >= next_round)
+
+
+def _day_number(x):
+    """Days since 1970-01-01 of a date, or of a PostgreSQL date column."""
+    epoch = date(1970, 1, 1)
+    return (x - epoch).days if isinstance(x, date) else cast(x - literal(epoch, Date), Integer)
 
 
 def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> Iterator[Serviced]:

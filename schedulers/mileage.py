@@ -29,9 +29,12 @@ class Odometer:
         delivered_on: date | None,
         fallback_per_day: float,
     ) -> Odometer:
-        """From repair orders' odometer readings (and the delivery at 0 km): the daily rate
-        between the first and the last reading when they are a month or more apart."""
-        points = sorted((day, km) for day, km in readings if km is not None and km >= 0)
+        """From repair orders' odometer readings, oldest first (and the delivery at 0 km): the
+        daily rate between the first and the last reading when they are a month or more apart."""
+        # by day; readings of one day in the order given (the order they were taken in)
+        points = sorted(
+            ((day, km) for day, km in readings if km is not None and km >= 0), key=lambda p: p[0]
+        )
         if delivered_on is not None and (not points or points[0][0] > delivered_on):
             points.insert(0, (delivered_on, 0))
         if not points:
