@@ -8,9 +8,11 @@ dealership's archive, N agents (200; ``--smoke`` 20) each on an answered call, o
 ``huifang web`` process, N python-socketio clients signed in as the agents (in a process of
 their own: scripts/bench/screen_pop_clients.py) and ONE real Chromium page signed in as the
 first agent. The load generator speaks the seat worker's side of ``/internal`` with the
-product's own ``dialer.link.InternalLink`` (200 SIP seats do not fit on one test machine): at
-t0 it records the answer in the database and emits ``call_answered``, as a seat worker does
-(dialer/seat_worker.py). Answers arrive as a Poisson stream, each agent in turn.
+product's own ``dialer.link.InternalLink`` (200 SIP seats do not fit on one test machine), as a
+seat worker does (dialer/seat_worker.py): seconds before the answer the customer's phone rings
+(the ringing recorded on the attempt, then ``call_ringing``; ring-to-answer times around
+``dialer.pacing.CallStats``: 3 s at least, 8 s on average); at t0 it records the answer in the
+database and emits ``call_answered``. Answers arrive as a Poisson stream, each agent in turn.
 
 Measured from t0 (the bench's ``time.time()``; the page's ``Date.now()`` on the same machine):
 - push: the ``screen_pop`` reaching each agent's client, which checks it carries the record and
@@ -47,6 +49,7 @@ from werkzeug.security import generate_password_hash
 from console.services import desk
 from dialer.events import ROLE_SEAT, ToWeb
 from dialer.link import InternalLink
+from dialer.pacing import CallStats
 from dialer.seat import record_answer, start_attempt
 from schedulers.planner import plan_store
 from scripts.bench import web_process as web
@@ -198,18 +201,68 @@ def schedule(seats: list[Seat], per_agent: int, browser_pops: int, seed_: int) -
     return answers
 
 
+def ring_times(answers: list[Answer], dues: list[float], seed_: int) -> tuple[list[float], int]:
+    """When each call's phone starts ringing, as the real seat worker reports it
+    (dialer/seat_worker.py: ``call_ringing`` on the 180 Ringing of its agent's call, then
+    ``call_answered`` on the answer): ``dues[i]`` minus a ring-to-answer time drawn around the
+    dialer's own figures (``dialer.pacing.CallStats``: hardly any under ``fastest_answer_s``,
+    ``answer_after_s`` on average, none past the no-answer timeout). A seat rings its agent's
+    next call only once the previous one is over, so a ring never starts before the same
+    agent's previous answer: those rings are shortened (the bench's calls are far shorter than
+    real ones). Returns the ring times and how many were shortened."""
+    stats = CallStats()
+    rng = random.Random(seed_)
+    mean_extra = stats.answer_after_s - stats.fastest_answer_s
+    last: dict[int, float] = {}
+    rings, shortened = [], 0
+    for answer, due in zip(answers, dues, strict=True):
+        lead = min(stats.fastest_answer_s + rng.expovariate(1 / mean_extra),
+                   stats.no_answer_after_s)  # fmt: skip
+        ring = due - lead
+        previous = last.get(answer.seat.agent_id)
+        if previous is not None and ring <= previous:
+            ring, shortened = previous + 0.5 * (due - previous), shortened + 1
+        last[answer.seat.agent_id] = due
+        rings.append(ring)
+    return rings, shortened
+
+
 def run_answers(
     answers: list[Answer], rate: float, url: str, links: list[InternalLink] | None
-) -> None:
-    """Answer each call at its time: record it in the database, then tell the web tier."""
+) -> int:
+    """Answer each call at its time: record it in the database, then tell the web tier. With
+    links, each call first rings as at a real seat: the ringing recorded (``record_ringing``
+    writes the attempt), then ``call_ringing``; latency is still measured from the answer.
+    Returns how many rings were shortened (``ring_times``)."""
     engine = make_engine(url)
     rng = random.Random(7)
-    due = time.time() + 0.5
+    dues, due = [], 0.0
+    for _ in answers:
+        due += rng.expovariate(rate)
+        dues.append(due)
+    events = [(due, 1, i) for i, due in enumerate(dues)]  # 1: answer, 0: ringing
+    shortened = 0
+    if links is not None:
+        rings, shortened = ring_times(answers, dues, 11)
+        events += [(ring, 0, i) for i, ring in enumerate(rings)]
+    start = time.time() + 0.5 - min(t for t, _, _ in events)
     with engine.connect() as conn:
-        for answer in answers:
-            due += rng.expovariate(rate)
-            time.sleep(max(0.0, due - time.time()))
+        for at, kind, i in sorted(events):
+            time.sleep(max(0.0, start + at - time.time()))
+            answer = answers[i]
             seat = answer.seat
+            data = {"agent_id": seat.agent_id, "attempt_id": seat.attempt_id}
+            link = links[seat.agent_id % len(links)] if links is not None else None
+            if kind == 0:
+                conn.execute(
+                    update(CallAttempt)
+                    .where(CallAttempt.id == seat.attempt_id)
+                    .values(setup_ms=int(1000 * (dues[i] - at)))
+                )
+                conn.commit()
+                if link is not None:  # one link per agent keeps its order
+                    link.emit(ToWeb.CALL_RINGING, data)
+                continue
             answer.t0 = time.time()
             conn.execute(
                 update(CallAttempt)
@@ -218,11 +271,10 @@ def run_answers(
             )
             conn.commit()
             answer.write_ms = (time.time() - answer.t0) * 1000
-            if links is not None:
-                link = links[seat.agent_id % len(links)]  # one link per agent keeps its order
-                data = {"agent_id": seat.agent_id, "attempt_id": seat.attempt_id}
+            if link is not None:
                 link.emit(ToWeb.CALL_ANSWERED, data)
     engine.dispose()
+    return shortened
 
 
 def connect_links(env: dict, seats: list[Seat], count: int) -> list[InternalLink]:
@@ -341,7 +393,8 @@ def bench(tmp, env, url, seats, per_agent, rate, browser_pops, args) -> bool:
         browser, page = open_browser(playwright, env, seats[0])
         links = connect_links(env, seats, args.links)
         print(f"  clients and browser up at {time.monotonic() - T0:.1f} s")
-        run_answers(answers, rate, url, links)
+        shortened = run_answers(answers, rate, url, links)
+        print(f"  each call rang before its answer ({shortened} rings shortened to fit)")
         time.sleep(1.0)
         renders = page.evaluate("window.__renders")
         pops = stop_clients(clients, tmp, "push")
