@@ -41,7 +41,12 @@ class SendRate(Protocol):
 class TokenBucket:
     """``rate`` sends per second, at most ``burst`` at once. ``acquire`` blocks until a send
     is allowed; ``back_off`` (on a 429) holds every sender for a pause that doubles with each
-    429 in a row, and a success resets it."""
+    429 in a row, and a success resets it.
+
+    The bucket in its "virtual scheduling" form (GCRA): each ``acquire`` reserves its own slot
+    and sleeps once until it (threads that all slept and woke for each token, only one taking
+    it, cost the sender more CPU than its requests). A 429 while a thread waits for its slot
+    sends it for a slot after the pause."""
 
     def __init__(
         self,
@@ -53,30 +58,27 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate, self.burst = float(rate), max(1, burst)
+        self.interval = 1.0 / self.rate
         self.clock, self.sleep = clock, sleep
         self._lock = threading.Lock()
-        self._tokens = float(self.burst)
-        self._stamp = clock()
+        self._next = clock() - (self.burst - 1) * self.interval  # the next free slot
         self._paused_until = 0.0
         self._backoff = 0.0
+        self._pauses = 0  # changes with each 429: a slot reserved before it is not used
         self.backoffs = 0  # how many 429s made it pause
 
     def acquire(self) -> None:
         while True:
             with self._lock:
                 now = self.clock()
-                wait = self._paused_until - now
-                if wait <= 0:
-                    self._refill(now)
-                    if self._tokens >= 1:
-                        self._tokens -= 1
-                        return
-                    wait = (1 - self._tokens) / self.rate
-            self.sleep(wait)
-
-    def _refill(self, now: float) -> None:
-        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-        self._stamp = now
+                slot = max(now, self._next - (self.burst - 1) * self.interval, self._paused_until)
+                self._next = max(self._next, slot) + self.interval
+                pauses = self._pauses
+            if slot > now:
+                self.sleep(slot - now)
+            with self._lock:
+                if self._pauses == pauses:
+                    return
 
     def back_off(self, retry_after_s: float | None = None) -> float:
         """Pause every sender of this bucket; returns the pause."""
@@ -84,7 +86,9 @@ class TokenBucket:
             self._backoff = min(BACKOFF_MAX_S, self._backoff * 2 or BACKOFF_FIRST_S)
             pause = max(self._backoff, retry_after_s or 0.0)
             self._paused_until = max(self._paused_until, self.clock() + pause)
-            self._tokens = 0.0
+            # no burst saved up during the pause
+            self._next = self._paused_until + (self.burst - 1) * self.interval
+            self._pauses += 1
             self.backoffs += 1
             return pause
 
