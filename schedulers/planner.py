@@ -117,7 +117,7 @@ def plan_store(
 
             pending: list[Call] = []
             held = 0
-            for chunk in _chunks(sorted(by_customer), CHUNK):
+            for chunk in _chunks(list(by_customer), CHUNK):  # customers as the facts came
                 for call in _place(lookup, chunk, by_customer, now, t, _slots(policy)):
                     pending.append(call)
                     held += len(call.new)
