@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Date, Integer, and_, case, cast, func, literal, null, or_, select, true
+from sqlalchemy.dialects.postgresql import aggregate_order_by, array_agg
 from sqlalchemy.orm import Session
 
 from schedulers.mileage import MIN_SPAN_DAYS
@@ -171,7 +172,7 @@ def serviced_cars(session: Session, store_id: int, today: date, t: Timing) -> It
         .where(RepairOrder.opened_at >= _instant(earliest, t))
         .where(RepairOrder.vehicle_id.is_not(None))
     )
-    summary = _summary(cars, RepairType.MAINTENANCE, _local_day(session, t))
+    summary = _summary(session, cars, RepairType.MAINTENANCE, t)
     query = (
         select(*_car_columns(summary))
         .join(summary, summary.c.vehicle_id == Vehicle.id)
@@ -257,7 +258,7 @@ def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> I
     customers = list(session.scalars(last))
     conn = session.connection()
     cars = select(Vehicle.id).where(where_in(conn, Vehicle.customer_id, customers))
-    summary = _summary(cars, None, _local_day(session, t))
+    summary = _summary(session, cars, None, t)
     query = (
         select(*_car_columns(summary))
         .where(where_in(conn, Vehicle.customer_id, customers))
@@ -269,17 +270,51 @@ def cars_for_churn(session: Session, store_id: int, today: date, t: Timing) -> I
             yield car
 
 
-def _summary(cars, visit_type: str | None, day):
+def _summary(session: Session, cars, visit_type: str | None, t: Timing):
     """One row per car of ``cars`` (a query of car ids) with repair orders: its first and
     last odometer readings and its last visit (of ``visit_type``, or any), with the visit's
-    repair order; all the estimate (``Odometer.estimate``) and the rules need, ranked in SQL
+    repair order; all the estimate (``Odometer.estimate``) and the rules need, summed up in SQL
     rather than folded from every repair order in Python. Readings are ordered by time (then
-    km); dates are local, through ``day`` (``_local_day``)."""
+    km), visits by time (then number). PostgreSQL: one pass of ordered aggregates, dates local;
+    SQLite: ranked with window functions, date-times (``_day`` makes them local dates)."""
     ro = RepairOrder
     reading = and_(ro.odometer_km.is_not(None), ro.odometer_km >= 0)
     visit = ro.ro_type == visit_type if visit_type else true()
+    if session.get_bind().dialect.name != "postgresql":
+        return _ranked_summary(cars, reading, visit)
+
+    def day(column):
+        return cast(func.timezone(t.tz.key, column), Date)
+
+    def first(column, condition, *order):
+        return array_agg(aggregate_order_by(column, *order)).filter(condition)[1]
+
+    latest = (ro.opened_at.desc(), ro.ro_number.desc())
+    return (
+        select(
+            ro.vehicle_id,
+            day(func.min(ro.opened_at).filter(reading)).label("first_at"),
+            first(ro.odometer_km, reading, ro.opened_at, ro.odometer_km).label("first_km"),
+            day(func.max(ro.opened_at).filter(reading)).label("last_at"),
+            first(ro.odometer_km, reading, *_backward(ro)).label("last_km"),
+            day(func.max(ro.opened_at).filter(visit)).label("visit_at"),
+            first(ro.ro_number, visit, *latest).label("visit_ro"),
+        )
+        .where(ro.vehicle_id.in_(cars))
+        .group_by(ro.vehicle_id)
+        .subquery()
+    )
+
+
+def _backward(ro):
+    return ro.opened_at.desc(), ro.odometer_km.desc()
+
+
+def _ranked_summary(cars, reading, visit):
+    """``_summary`` on SQLite."""
+    ro = RepairOrder
     forward = (ro.opened_at, ro.odometer_km)
-    backward = (ro.opened_at.desc(), ro.odometer_km.desc())
+    backward = _backward(ro)
     ranked = (
         select(
             ro.vehicle_id,
@@ -317,24 +352,16 @@ def _summary(cars, visit_type: str | None, day):
     return (
         select(
             r.vehicle_id,
-            pick(first, day(r.opened_at)).label("first_at"),
+            pick(first, r.opened_at).label("first_at"),
             pick(first, r.odometer_km).label("first_km"),
-            pick(last, day(r.opened_at)).label("last_at"),
+            pick(last, r.opened_at).label("last_at"),
             pick(last, r.odometer_km).label("last_km"),
-            pick(latest, day(r.opened_at)).label("visit_at"),
+            pick(latest, r.opened_at).label("visit_at"),
             pick(latest, r.ro_number).label("visit_ro"),
         )
         .group_by(r.vehicle_id)
         .subquery()
     )
-
-
-def _local_day(session: Session, t: Timing):
-    """A date-time column's local date, computed by PostgreSQL (which knows time zones); on
-    SQLite the column itself, turned into a date in Python (``_day``)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return lambda column: cast(func.timezone(t.tz.key, column), Date)
-    return lambda column: column
 
 
 def _car_columns(summary):
