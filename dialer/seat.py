@@ -105,9 +105,34 @@ def open_leg(
     if preview and not waiting:
         return None
     stores = agent_store_ids(session, agent_id)
-    may_call = _calling_now(session, stores, now)
+    attempt = open_attempt(session, agent_id, stores, now, dial_uri, backend, agent_waiting=waiting)
+    if attempt is None:
+        return None
+    if waiting:
+        target = check_transition(S.READY, S.PREVIEW if preview else S.RINGING)
+        if not move_agent(session, agent_id, S.READY, target, now, attempt_id=attempt.id):
+            raise AgentNotReady("the agent left Ready while a task was being claimed")
+    return DialOrder(attempt.id, attempt.task_id, attempt.dialled, for_agent=waiting)
+
+
+def open_attempt(
+    session: Session,
+    agent_id: int | None,
+    store_ids: list[int],
+    now: datetime,
+    dial_uri: str,
+    backend: str,
+    *,
+    agent_waiting: bool,
+) -> CallAttempt | None:
+    """Claim the stores' most urgent task that may be called now and open its attempt (for
+    ``agent_id``, or None for a store's pool). Tasks met on the way whose customer withdrew
+    call consent, or has no usable phone, are closed."""
+    may_call = calling_now(session, store_ids, now)
     while (
-        task := claim_next_task(session, agent_id, stores, now, may_call, agent_waiting=waiting)
+        task := claim_next_task(
+            session, agent_id, store_ids, now, may_call, agent_waiting=agent_waiting
+        )
     ) is not None:
         if not consent.allows(session, task.customer_id, Channel.CALL, Purpose.SERVICE):
             close_task(task, "no_consent", now)
@@ -126,11 +151,7 @@ def open_leg(
         )
         session.add(attempt)
         session.flush()
-        if waiting:
-            target = check_transition(S.READY, S.PREVIEW if preview else S.RINGING)
-            if not move_agent(session, agent_id, S.READY, target, now, attempt_id=attempt.id):
-                raise AgentNotReady("the agent left Ready while a task was being claimed")
-        return DialOrder(attempt.id, task.id, attempt.dialled, for_agent=waiting)
+        return attempt
     return None
 
 
@@ -205,7 +226,7 @@ def answered_today(session: Session, store_ids: list[int], since: datetime) -> t
     return int(row[0]), int(row[1])
 
 
-def _calling_now(session: Session, store_ids: list[int], now: datetime) -> MayCall:
+def calling_now(session: Session, store_ids: list[int], now: datetime) -> MayCall:
     """Whether a store's customer may be called ``now``: the store's calling windows and
     holidays, and the customer's own windows and blocked days."""
     policies = calling_policies(session, store_ids)

@@ -75,9 +75,9 @@ def test_an_agent_only_gets_tasks_of_their_own_stores(sessions):
 
 
 def _may_call(s, store, at):
-    from dialer.seat import _calling_now
+    from dialer.seat import calling_now
 
-    return _calling_now(s, [store.id], at)
+    return calling_now(s, [store.id], at)
 
 
 def test_no_task_is_offered_during_the_lunch_break_even_when_it_is_due(sessions):

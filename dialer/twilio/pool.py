@@ -35,7 +35,7 @@ from dialer.pacing import (
     ProgressivePacer,
     Snapshot,
 )
-from dialer.seat import answered_today, close_task, first_usable_phone, record_end
+from dialer.seat import answered_today, open_attempt, record_end
 from dialer.twilio.queue import (
     AGENT_DIAL_TIMEOUT_S,
     MAX_WAIT_S,
@@ -45,14 +45,10 @@ from dialer.twilio.queue import (
     reserved_agents,
     waiting_callers,
 )
-from schedulers.settings import calling_policies
-from schedulers.windows import is_call_allowed
-from storage import consent
 from storage.codes import AgentState as S
 from storage.codes import NetworkOutcome as N
-from storage.consent import Channel, Purpose
 from storage.models import AgentStatus, CallAttempt, CallTask, User, UserStore
-from storage.queue import MayCall, claim_next_task, move_agent
+from storage.queue import move_agent
 from storage.settings import load_settings
 
 SILENT_GRACE = timedelta(seconds=60)  # past the ring time: a call whose end never came
@@ -156,31 +152,10 @@ def open_pooled(
     """Claim the store's most urgent due task for the pool and open its attempt (no agent
     yet). ``agent_waiting=False``: an extra call, which never takes a task whose customer
     was abandoned once."""
-    may_call = _calling_now(session, store_id, now)
-    while (
-        task := claim_next_task(
-            session, None, [store_id], now, may_call, agent_waiting=agent_waiting
-        )
-    ) is not None:
-        if not consent.allows(session, task.customer_id, Channel.CALL, Purpose.SERVICE):
-            close_task(task, "no_consent", now)
-            continue
-        phone = first_usable_phone(session, task.customer_id)
-        if phone is None:
-            close_task(task, "no_valid_phone", now)
-            continue
-        attempt = CallAttempt(
-            task_id=task.id,
-            agent_id=None,
-            phone_id=phone.id,
-            started_at=now,
-            dialled=phone.e164,
-            backend=POOLED,
-        )
-        session.add(attempt)
-        session.flush()
-        return PoolOrder(attempt.id, attempt.dialled)
-    return None
+    attempt = open_attempt(
+        session, None, [store_id], now, "{number}", POOLED, agent_waiting=agent_waiting
+    )
+    return PoolOrder(attempt.id, attempt.dialled) if attempt else None
 
 
 def placed(session: Session, attempt_id: int, call_sid: str) -> None:
@@ -231,18 +206,3 @@ def sweep(session: Session, store_id: int, now: datetime, ring_timeout_s: float)
         if a.state == S.RINGING and a.attempt_id is None and a.since < reserve_limit
     ]
     return [agent_id for agent_id in stale if release(session, agent_id, now)]
-
-
-def _calling_now(session: Session, store_id: int, now: datetime) -> MayCall:
-    """The store's calling windows and holidays, and each customer's own times."""
-    policy = calling_policies(session, [store_id]).get(store_id)
-
-    def may_call(_store_id: int, windows: str | None, blocked: str | None) -> bool:
-        if policy is None:
-            return False
-        try:
-            return is_call_allowed(now, policy, windows, blocked or ())
-        except ValueError:  # a customer's windows that no longer parse: the store's decide
-            return is_call_allowed(now, policy, None, ())
-
-    return may_call
