@@ -5,7 +5,6 @@ processes, messages counted at the recording proxy in front of the Prism mock.""
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import signal
@@ -14,7 +13,6 @@ import sys
 import time
 
 import pytest
-import redis
 from sqlalchemy import select
 
 from dialer.shared_rate import SharedSlots, redis_client
@@ -24,11 +22,11 @@ from storage.db import session_scope
 from storage.models import SmsOutbox
 from storage.sms.codes import State
 from tests import sms_seed, stack
+from tests.rate_processes import REDIS_URL, local_redis, moments_of, most_in_one_second
 from tests.sms_fake import ScriptedGateway
 from tests.sms_mock import sms_env
 
 pytestmark = pytest.mark.timeout(180)
-REDIS_URL = "redis://127.0.0.1:6379/0"
 RATE = 20  # the sender's messages per second
 PROCESSES, SENDS_EACH = 3, 15
 
@@ -51,11 +49,7 @@ print(json.dumps(moments))
 
 @pytest.fixture
 def redis_server():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"no Redis at 127.0.0.1:6379 ({exc}): the SMS senders' shared rate is untested")
+    client = local_redis("the SMS senders' shared rate is untested")
     yield client
     client.close()
 
@@ -67,22 +61,7 @@ def a_sender() -> str:
 
 def turns_of_processes(redis_url: str | None) -> list[float]:
     args = [a_sender(), str(RATE), redis_url or "", str(SENDS_EACH), f"{time.time() + 2:.3f}"]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", TAKER, *args], cwd=stack.ROOT, stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(PROCESSES)
-    ]
-    moments: list[float] = []
-    for proc in procs:
-        out, _ = proc.communicate(timeout=60)
-        assert proc.returncode == 0
-        moments += json.loads(out)
-    return sorted(moments)
-
-
-def most_in_one_second(moments: list[float]) -> int:
-    return max(sum(1 for m in moments if start <= m < start + 1.0) for start in moments)
+    return moments_of(TAKER, args, PROCESSES)
 
 
 def test_sending_processes_sharing_redis_keep_to_one_senders_rate_together(redis_server):

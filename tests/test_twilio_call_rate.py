@@ -5,20 +5,15 @@ itself. Real Redis at 127.0.0.1:6379, real processes, calls created at the Prism
 
 from __future__ import annotations
 
-import json
 import secrets
-import subprocess
-import sys
 import time
 
 import pytest
-import redis
 
 from dialer.twilio.pacing import SharedCallRate, TokenBucket, call_rate
-from tests import stack
+from tests.rate_processes import REDIS_URL, local_redis, moments_of, most_in_one_second
 from tests.twilio_mock import twilio_mock  # noqa: F401  (fixture)
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
 RATE = 4.0  # calls per second for the whole account
 PROCESSES, CALLS_EACH = 3, 4
 
@@ -53,11 +48,7 @@ print(json.dumps(moments))
 
 @pytest.fixture
 def redis_server():
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"no Redis at 127.0.0.1:6379 ({exc}): the shared call rate is not tested")
+    client = local_redis("the shared call rate is not tested")
     yield client
     client.close()
 
@@ -67,22 +58,7 @@ def calls_from_processes(api_url: str, redis_url: str | None) -> list[float]:
     account = "AC" + secrets.token_hex(16)  # a key of its own in Redis
     start_at = f"{time.time() + 2.0:.3f}"
     args = [account, api_url, redis_url or "", str(RATE), str(CALLS_EACH), start_at]
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", PLACER, *args], cwd=stack.ROOT, stdout=subprocess.PIPE, text=True
-        )
-        for _ in range(PROCESSES)
-    ]
-    moments: list[float] = []
-    for proc in procs:
-        out, _ = proc.communicate(timeout=60)
-        assert proc.returncode == 0
-        moments += json.loads(out)
-    return sorted(moments)
-
-
-def most_in_one_second(moments: list[float]) -> int:
-    return max(sum(1 for m in moments if start <= m < start + 1.0) for start in moments)
+    return moments_of(PLACER, args, PROCESSES)
 
 
 def test_processes_sharing_redis_create_calls_within_the_accounts_rate_together(
