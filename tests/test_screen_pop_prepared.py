@@ -27,9 +27,13 @@ class Emits:
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, dict, str, str]] = []
+        self.tasks: list = []
 
     def emit(self, event_name, data, namespace, to):
         self.sent.append((event_name, data, namespace, to))
+
+    def start_background_task(self, target, *args):
+        self.tasks.append(target)  # run by the test, one step at a time
 
     def pops(self) -> list[dict]:
         return [data for name, data, ns, _ in self.sent if name == ToAgent.SCREEN_POP]
@@ -211,3 +215,29 @@ def test_writes_never_shown_in_a_pop_do_not_drop_it(sessions, desk, elsewhere):
     notifier.prepare_pop(d.agent, attempt_id)
     answer(elsewhere, d.agent, attempt_id)  # the agent's state and the attempt's answer time
     assert notifier.answered(d.agent, attempt_id) is True
+
+
+def test_rings_are_prepared_in_turn_on_one_thread_and_pushed_on_answer(desk, elsewhere):
+    d, notifier, emits = desk
+    attempt_id = ringing_call(elsewhere, d.agent)
+    notifier.prepare_soon(d.agent, attempt_id)
+    notifier.prepare_soon(d.agent, attempt_id)  # a second ring: queued, no second thread
+    assert len(emits.tasks) == 1
+    assert attempt_id not in notifier.prepared  # not on the ringing event's own thread
+
+    notifier.prepare_next()
+    assert attempt_id in notifier.prepared
+    answer(elsewhere, d.agent, attempt_id)
+    assert notifier.answered(d.agent, attempt_id) is True
+
+
+def test_a_ring_still_queued_when_its_call_is_answered_is_not_prepared(sessions, desk, elsewhere):
+    d, notifier, emits = desk
+    attempt_id = ringing_call(elsewhere, d.agent)
+    notifier.prepare_soon(d.agent, attempt_id)
+    answer(elsewhere, d.agent, attempt_id)
+    assert notifier.answered(d.agent, attempt_id) is False  # looked up at the answer
+
+    assert statements_during(sessions, notifier.prepare_next) == 0  # skipped, no lookup
+    assert len(notifier.prepared) == 0
+    assert len(emits.pops()) == 1

@@ -220,10 +220,7 @@ class InternalNamespace(Namespace):
         attempt_id = int(data["attempt_id"])
         notifier().ringing(agent_id, attempt_id)
         notifier().agent_changed(agent_id)
-        try:  # the pop, ready for the answer (console/realtime/prepared.py)
-            notifier().prepare_pop(agent_id, attempt_id)
-        except Exception:  # the answer looks up then; the ringing itself was reported
-            log.exception("preparing the screen pop of attempt %s failed", attempt_id)
+        notifier().prepare_soon(agent_id, attempt_id)  # ready for the answer (prepared.py)
 
     def on_call_answered(self, data):
         agent_id = int(data["agent_id"])

@@ -4,6 +4,7 @@ re-emits what seat workers, the dialer and the scheduler report on ``/internal``
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from datetime import UTC, datetime
@@ -33,6 +34,7 @@ AGENT_NS, SUPERVISOR_NS, INTERNAL_NS = "/agent", "/supervisor", "/internal"
 NOTICES_NS = "/notices"  # any signed-in user: their own notices, live
 SUPERVISORS_ROOM = "supervisors"
 STATS_EVERY_S = 0.5
+POP_REPORT_EVERY = 100
 log = logging.getLogger("huifang.web")
 
 
@@ -74,6 +76,10 @@ class Notifier:
         self._stats_due = threading.Lock()  # held while a wallboard update is on its way
         self.prepared = PreparedPops()  # screen pops looked up at ringing (prepared.py)
         self.prepared.watch(sessions)
+        self._to_prepare: queue.SimpleQueue[tuple[int, int, float]] = queue.SimpleQueue()
+        self._preparer_started = threading.Lock()
+        self._pops = {True: 0, False: 0}  # answered calls' pops: prepared at ringing or not
+        self._pops_lock = threading.Lock()
 
     def _emit(self, event: str, data: dict, namespace: str, to: str) -> None:
         self.socketio.emit(event, data, namespace=namespace, to=to)
@@ -138,6 +144,30 @@ class Notifier:
         day = local_day(sources, now)
         self.prepared.put(attempt_id, Prepared(agent_id, started, data, sources, watermark, day))
 
+    def prepare_soon(self, agent_id: int, attempt_id: int) -> None:
+        """``prepare_pop`` on this process's one preparing thread, not the ringing event's.
+        A burst of rings is then one lookup at a time competing for the interpreter with the
+        answers' pushes, instead of a thread each; a call answered before its turn is skipped
+        (the answer has looked up already)."""
+        self._to_prepare.put((agent_id, attempt_id, time.monotonic()))
+        if self._preparer_started.acquire(blocking=False):
+            self.socketio.start_background_task(self._preparer)
+
+    def _preparer(self) -> None:
+        while True:
+            self.prepare_next()
+
+    def prepare_next(self) -> None:
+        """The preparing thread's step: wait for the next ring, and prepare its pop unless
+        its call was answered meanwhile."""
+        agent_id, attempt_id, rang = self._to_prepare.get()
+        if self.prepared.answered_since(attempt_id, rang):
+            return
+        try:
+            self.prepare_pop(agent_id, attempt_id)
+        except Exception:  # the answer looks up then; the ringing itself was reported
+            log.exception("preparing the screen pop of attempt %s failed", attempt_id)
+
     def answered(self, agent_id: int, attempt_id: int) -> bool:
         """The customer answered: push the pop prepared at ringing if it is still what a
         lookup would show (prepared.py's rule), else look up. True: the prepared one."""
@@ -149,9 +179,25 @@ class Notifier:
             if same and local_day(prepared.sources, now) == prepared.day:
                 self._emit(ToAgent.SCREEN_POP, pushed(prepared, now), AGENT_NS,
                            agent_room(agent_id))  # fmt: skip
+                self._count_pop(prepared=True)
                 return True
         self.screen_pop(agent_id, attempt_id)
+        self._count_pop(prepared=False)
         return False
+
+    def _count_pop(self, *, prepared: bool) -> None:
+        """One log line per ``POP_REPORT_EVERY`` answers: how many pops were ready at the
+        answer; many looked up means the rings come too close to the answers, or too many
+        for this process to prepare in time."""
+        with self._pops_lock:
+            self._pops[prepared] += 1
+            counts = dict(self._pops)
+        if sum(counts.values()) % POP_REPORT_EVERY == 0:
+            log.info(
+                "screen pops so far: %d prepared at ringing, %d looked up at the answer",
+                counts[True],
+                counts[False],
+            )
 
     def call_ended(self, agent_id: int, attempt_id: int, hung_up_by: str | None) -> None:
         self.prepared.drop(attempt_id)  # unanswered: its prepared pop is never pushed

@@ -96,6 +96,12 @@ class PreparedPops:
                 return None
             return prepared
 
+    def answered_since(self, attempt_id: int, since: float) -> bool:
+        """The call's answer was handled here after ``since`` (monotonic): too late to
+        prepare for it."""
+        with self._lock:
+            return self._stamps.get(("answered", attempt_id), float("-inf")) >= since
+
     def drop(self, attempt_id: int) -> None:
         with self._lock:
             self._pops.pop(attempt_id, None)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -46,6 +47,7 @@ from pathlib import Path
 from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
+from console.realtime.notifier import POP_REPORT_EVERY
 from console.services import desk
 from dialer.events import ROLE_SEAT, ToWeb
 from dialer.link import InternalLink
@@ -425,6 +427,12 @@ def bench(tmp, env, url, seats, per_agent, rate, browser_pops, args) -> bool:
         f"{statistics.median(sizes) / 1024:.1f} KiB median; answer's DB write p50 "
         f"{pct([a.write_ms for a in answers], 50):.1f} ms"
     )
+    reports = re.findall(r"screen pops so far: (\d+) prepared at ringing, (\d+) looked up",
+                         (tmp / "web.log").read_text(errors="replace"))  # fmt: skip
+    if reports:
+        ready, looked_up = map(int, reports[-1])
+        print(f"  pops prepared at ringing: {ready}, looked up at the answer: {looked_up} "
+              f"(web log, every {POP_REPORT_EVERY} answers)")  # fmt: skip
     print(line("baseline, 1 s poll (analytic)", analytic_poll(answers, push, 1), len(answers)))
     print(f"  push run done at {time.monotonic() - T0:.1f} s")
     if not args.no_poll:
