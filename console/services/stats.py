@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from dialer.agent_state import PauseReason
 from storage.codes import AgentState, Role, TaskStatus
 from storage.models import (
     AgentStatus,
@@ -28,7 +29,7 @@ def start_of_day(now: datetime, tz: ZoneInfo) -> datetime:
 
 def live_stats(session: Session, now: datetime, tz: ZoneInfo) -> dict:
     today = start_of_day(now, tz)
-    agents = _agents(session)
+    agents = _agents(session, now)
     by_outcome = dict(
         session.execute(
             select(CallAttempt.network_outcome, func.count())
@@ -57,6 +58,7 @@ def live_stats(session: Session, now: datetime, tz: ZoneInfo) -> dict:
     return {
         "agents": agents,
         "by_state": dict(Counter(a["state"] for a in agents)),
+        "paused_by_reason": paused_by_reason(agents),
         "calls_today": {"total": total or 0, "by_outcome": by_outcome},
         "conversations_today": conversations,
         "tasks": {"due": session.scalar(pending) or 0, "overdue": session.scalar(overdue) or 0},
@@ -94,9 +96,31 @@ def _most_overdue(session: Session, now: datetime, tz: ZoneInfo, limit: int = 10
     ]
 
 
-def _agents(session: Session) -> list[dict]:
+NO_REASON = "none"  # a pause without a reason: the one a login starts
+
+
+def paused_by_reason(agents: list[dict]) -> dict[str, int]:
+    """How many agents are paused for each reason, every reason listed (0 included); a
+    pause without a reason counts under ``NO_REASON``."""
+    counts = dict.fromkeys([*(r.value for r in PauseReason), NO_REASON], 0)
+    for agent in agents:
+        if agent["state"] == AgentState.PAUSED:
+            reason = agent["pause_reason"] or NO_REASON
+            counts[reason] = counts.get(reason, 0) + 1
+    return counts
+
+
+def _agents(session: Session, now: datetime) -> list[dict]:
+    """Each active agent's state and since when; a paused agent's reason and how many
+    seconds the pause has lasted (a new reason starts a new pause)."""
     rows = session.execute(
-        select(User.id, User.display_name, AgentStatus.state, AgentStatus.since)
+        select(
+            User.id,
+            User.display_name,
+            AgentStatus.state,
+            AgentStatus.since,
+            AgentStatus.pause_reason,
+        )
         .join(UserRole, UserRole.user_id == User.id)
         .outerjoin(AgentStatus, AgentStatus.user_id == User.id)
         .where(UserRole.role == Role.AGENT, User.active.is_(True))
@@ -108,6 +132,12 @@ def _agents(session: Session) -> list[dict]:
             "name": name,
             "state": state or AgentState.OFFLINE,
             "since": since.isoformat() if since else None,
+            "pause_reason": (reason or None) if state == AgentState.PAUSED else None,
+            "paused_s": _seconds(since, now) if state == AgentState.PAUSED else None,
         }
-        for uid, name, state, since in rows
+        for uid, name, state, since, reason in rows
     ]
+
+
+def _seconds(since: datetime | None, now: datetime) -> int | None:
+    return None if since is None else max(0, int((now - since).total_seconds()))
