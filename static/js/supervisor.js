@@ -57,6 +57,12 @@
     }
   }
 
+  // A paused agent's reason by the state badge; the timer beside it counts from the pause.
+  const pauseTag = (a) => (a.state === 'paused' && a.pause_reason
+    ? h('span', { class: 'hf-pause-tag', 'data-testid': 'agent-pause-reason', 'data-reason': a.pause_reason },
+      label('pause_reasons', a.pause_reason))
+    : null);
+
   function renderAgents(agents) {
     const body = $('agents-body');
     body.replaceChildren(...agents.map((a) => {
@@ -67,7 +73,7 @@
           class: `hf-state-badge hf-state-${a.state}`,
           'data-testid': `agent-state-${a.id}`,
           'data-state': a.state,
-        }, label('states', a.state))),
+        }, label('states', a.state)), pauseTag(a)),
         h('td', { class: 'text-end hf-mono hf-timer', 'data-since': since == null ? '' : String(since) },
           since == null ? '—' : fmtDuration(serverNow() - since)));
     }));
@@ -110,6 +116,8 @@
     for (const node of document.querySelectorAll('[data-testid^="count-state-"]')) {
       setCount(node, num(byState[node.dataset.testid.slice('count-state-'.length)]));
     }
+    const pauses = s.paused_by_reason || {};
+    renderBars('data-pause', pauses, num(byState.paused), 'pause_reasons', 'count-pause-', 'hf-pause-bar-');
 
     const calls = s.calls_today || {};
     const byOutcome = calls.by_outcome || {};
