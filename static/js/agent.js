@@ -1,6 +1,7 @@
 /* Huifang agent console: state, screen pop, outcome form over Socket.IO (/agent).
  * Plain browser JavaScript, no build step. Shared helpers, page texts (#hf-ui-texts) and
- * labels (#hf-labels) come from common.js (window.Huifang). */
+ * labels (#hf-labels) come from common.js (window.Huifang); keys pressed while a request is in
+ * flight wait for its ack in agent_keys.js (window.HuifangKeys), which asks resolveKey here. */
 (() => {
   'use strict';
 
@@ -49,6 +50,10 @@
   const pauseReasons = Array.from(pauseMenu.querySelectorAll('[data-reason]'));
   const pauseAfterReason = $('pause-after-reason');
   const wrapBox = $('wrap-countdown');
+  const previewControls = $('preview-controls');
+  const btnDial = $('btn-dial');
+  const btnSkip = $('btn-skip');
+  const keyStatus = $('key-status');
 
   // ---------- small helpers ----------
   // Store times arrive as ISO text in the store's own time zone: show their wall-clock part
@@ -72,16 +77,6 @@
     if (value == null || value === '' || Number.isNaN(n)) return value == null ? '—' : String(value);
     return n.toLocaleString(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits });
   };
-  const isTextField = (node) => {
-    if (!node || !node.tagName) return false;
-    if (node.isContentEditable) return true;
-    const tag = node.tagName;
-    if (tag === 'TEXTAREA' || tag === 'SELECT') return true;
-    if (tag !== 'INPUT') return false;
-    return !['radio', 'checkbox', 'button', 'submit', 'reset', 'range', 'color', 'file']
-      .includes((node.type || 'text').toLowerCase());
-  };
-
   function showAlert(message, kind = 'danger') {
     const box = $('hf-alerts');
     if (!box) return;
@@ -106,6 +101,7 @@
     numbers: {},          // attempt_id -> {number, name}
     busy: false,          // a set_state/hangup request is in flight
     submitting: false,    // wrap_up in flight
+    wrappedUp: new Set(), // attempts whose wrap-up the server acknowledged: never sent again
     draftTimer: null,
     localVersion: 0,      // bumps on every form change
     savedVersion: 0,      // last version the server acknowledged
@@ -221,6 +217,9 @@
     $('hold-label').textContent = S.held ? t('resume') : t('hold');
     btnTransfer.disabled = !talking || S.held || !transferTarget.value;
     for (const key of dtmfKeys) key.disabled = !talking || S.held;
+    const previewing = S.state === 'preview';
+    previewControls.hidden = !previewing;
+    btnDial.disabled = btnSkip.disabled = !online || S.busy || !previewing;
   }
 
   function renderPhone() {
@@ -473,11 +472,11 @@
   }
 
   async function submitWrapUp() {
-    if (!S.answered || S.submitting || !socket.connected) return;
+    const attempt = currentAttempt();
+    if (!S.answered || S.submitting || !socket.connected || S.wrappedUp.has(attempt)) return;
     clearTimeout(S.draftTimer);
     S.draftTimer = null;
     clearErrors();
-    const attempt = currentAttempt();
     const next = pauseAfter.checked ? { next: 'paused', pause_reason: pauseAfterReason.value } : { next: 'ready' };
     const payload = Object.assign({ attempt_id: attempt }, readForm(), next);
     S.submitting = true;
@@ -485,6 +484,7 @@
     const resp = await request('wrap_up', payload, 10000);
     S.submitting = false;
     if (resp.ok) {
+      S.wrappedUp.add(attempt);
       if (currentAttempt() === attempt) endCall();
       pauseAfter.checked = false;
       pauseAfterReason.hidden = true;
@@ -493,6 +493,7 @@
       showFormError(resp.error);
     }
     updateControls();
+    keys.drain();
   }
   form.addEventListener('submit', (ev) => { ev.preventDefault(); submitWrapUp(); });
 
@@ -519,6 +520,7 @@
       stateError.hidden = false;
     }
     updateControls();
+    keys.drain();
   }
   btnReady.addEventListener('click', () => act('set_state', { state: 'ready' }));
   // F3: from offline, take the seat (paused); otherwise choose why (1-4), Esc to cancel.
@@ -541,59 +543,91 @@
   transferTarget.addEventListener('change', updateControls);
   for (const key of dtmfKeys) key.addEventListener('click', () => act('dtmf', { digits: key.dataset.dtmf }));
 
-  // ---------- keyboard ----------
-  document.addEventListener('keydown', (ev) => {
-    if (ev.isComposing) return;
-    if (!pauseMenu.hidden && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
-      const chosen = pauseReasons.find((b) => b.dataset.key === ev.key);
-      if (chosen || ev.key === 'Escape') {
-        ev.preventDefault();
-        if (chosen && !chosen.disabled) pauseFor(chosen.dataset.reason);
-        else openPauseMenu(false);
-        return;
-      }
-    }
-    const shortcut = { F2: btnReady, F3: btnPause, F4: btnHangup, F6: btnHold, F7: btnTransfer }[ev.key];
-    if (shortcut && !ev.ctrlKey && !ev.altKey && !ev.metaKey) {
-      ev.preventDefault();
-      if (!shortcut.disabled) shortcut.click();
-      return;
-    }
-    if (ev.key === 'Enter' && (ev.ctrlKey || ev.metaKey)) {
-      ev.preventDefault();
-      if (!btnWrapup.disabled) submitWrapUp();
-      return;
-    }
-    if (/^[1-5]$/.test(ev.key) && !ev.ctrlKey && !ev.altKey && !ev.metaKey
-        && !isTextField(ev.target) && !fields.disabled) {
-      const input = form.querySelector(`input[name="satisfaction"][value="${ev.key}"]`);
-      if (input) {
-        ev.preventDefault();
-        input.checked = true;
-        input.dispatchEvent(new Event('change', { bubbles: true }));
-      }
-    }
-  });
-
-  // ---------- preview dialing: Dial (F9) and Skip on the previewed record ----------
-  const previewControls = $('preview-controls');
-  const btnDial = $('btn-dial');
-  const btnSkip = $('btn-skip');
-  function renderPreview() {
-    const previewing = S.state === 'preview';
-    previewControls.hidden = !previewing;
-    btnDial.disabled = btnSkip.disabled = !socket.connected || S.busy || !previewing;
-  }
+  // preview dialing: Dial (F9) and Skip on the previewed record
   btnDial.addEventListener('click', () => act('dial', {}));
   btnSkip.addEventListener('click', () => act('skip', {}));
-  document.addEventListener('keydown', (ev) => {
-    if (ev.key !== 'F9' || ev.isComposing || ev.ctrlKey || ev.altKey || ev.metaKey) return;
-    ev.preventDefault();
-    if (!btnDial.disabled) btnDial.click();
+
+  // ---------- keyboard (agent_keys.js): what each key does on the screen as it is now ----------
+  // A key pressed while a request awaits its ack runs after it; `when` is the screen it was
+  // pressed on: {attempt, submitting}, null for a key pressed now.
+  const KEY_BUTTONS = { F2: btnReady, F3: btnPause, F4: btnHangup, F6: btnHold, F7: btnTransfer, F9: btnDial };
+  const FOR_THE_CALL = new Set(['F4', 'F6', 'F7', 'F9']);  // hang up, hold, transfer, dial
+
+  function resolveKey(name, when) {
+    if (name === 'Ctrl+Enter') return wrapUpKey(when);
+    const menu = pauseMenuKey(name);
+    if (menu) return menu;
+    const callChanged = !!when && when.attempt !== currentAttempt();
+    const button = KEY_BUTTONS[name];
+    if (button) {
+      if (FOR_THE_CALL.has(name) && callChanged) return { drop: 'call_changed' };
+      return button.disabled ? { drop: 'unavailable' } : { run: () => button.click() };
+    }
+    const answer = capture.keyAction(name) || satisfactionKey(name);  // about the call's form
+    if (answer && callChanged) return { drop: 'call_changed' };
+    return answer;
+  }
+
+  function wrapUpKey(when) {
+    const attempt = when ? when.attempt : currentAttempt();
+    if (S.wrappedUp.has(attempt)) return { drop: 'saved' };
+    if (when && when.submitting) return { drop: 'repeat' };  // the same outcome, in flight then
+    if (when && attempt !== currentAttempt()) return { drop: 'call_changed' };
+    return btnWrapup.disabled ? { drop: 'unavailable' } : { run: submitWrapUp };
+  }
+
+  // F3 opened the reasons: 1-4 pause for one, Esc closes.
+  function pauseMenuKey(name) {
+    if (pauseMenu.hidden) return null;
+    if (name === 'Escape') return { run: () => openPauseMenu(false) };
+    const chosen = pauseReasons.find((b) => b.dataset.key === name);
+    if (!chosen) return null;
+    return chosen.disabled ? { drop: 'unavailable' } : { run: () => pauseFor(chosen.dataset.reason) };
+  }
+
+  function satisfactionKey(name) {
+    const input = /^[1-5]$/.test(name) && form.querySelector(`input[name="satisfaction"][value="${name}"]`);
+    if (!input) return null;
+    if (fields.disabled) return { drop: 'unavailable' };
+    return { run: () => { input.checked = true; input.dispatchEvent(new Event('change', { bubbles: true })); } };
+  }
+
+  // The status line under the buttons: the keys waiting, then any dropped, for a few seconds.
+  // A text's {key} or {keys} is drawn as the keys themselves.
+  const withKeys = (text, names) => {
+    const [before, after = ''] = t(text).split(/\{keys?\}/);
+    return [before, ...names.map((name) => h('kbd', null, name)), after];
+  };
+  let keysHeld = [];  // names of the keys waiting
+  let keyDrops = [];  // {name, why} of the keys dropped lately
+  let dropsTimer = null;
+  function renderKeyStatus() {
+    const lines = keyDrops.map((d) => h('span', { class: 'hf-key-line' }, ...withKeys(`key_dropped_${d.why}`, [d.name])));
+    if (keysHeld.length) lines.push(h('span', { class: 'hf-key-line' }, ...withKeys('keys_waiting', keysHeld)));
+    keyStatus.dataset.kind = keysHeld.length ? 'waiting' : 'dropped';
+    keyStatus.dataset.waiting = keysHeld.join(' ');
+    keyStatus.dataset.dropped = keyDrops.map((d) => d.name).join(' ');
+    keyStatus.replaceChildren(...lines);
+    keyStatus.hidden = lines.length === 0;
+  }
+  function keysWaiting(names) {
+    keysHeld = names;
+    renderKeyStatus();
+  }
+  function keyDropped(name, why) {
+    keyDrops = [...keyDrops, { name, why }].slice(-3);
+    renderKeyStatus();
+    clearTimeout(dropsTimer);
+    dropsTimer = setTimeout(() => { keyDrops = []; renderKeyStatus(); }, 5000);
+  }
+
+  const keys = window.HuifangKeys.attach({
+    waiting: () => S.busy || S.submitting,
+    context: () => ({ attempt: currentAttempt(), submitting: S.submitting }),
+    resolve: resolveKey,
+    show: keysWaiting,
+    dropped: keyDropped,
   });
-  socket.on('state', () => renderPreview());
-  socket.on('connect', renderPreview);
-  socket.on('disconnect', renderPreview);
 
   // ---------- server events ----------
   socket.on('state', (d) => {

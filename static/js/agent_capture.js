@@ -3,8 +3,9 @@
  * suggestion), as window.HuifangCapture. Loaded before agent.js, which calls these hooks from
  * its own screen pop, form and keyboard code; the hold and transfer controls are agent.js's.
  *
- * Keyboard: 1-5 answer the highlighted five-point question, Y / N the highlighted yes/no
- * question (then the next unanswered one is highlighted); Up / Down move the highlight. */
+ * Keyboard (keyAction, asked by agent.js): 1-5 answer the highlighted five-point question,
+ * Y / N the highlighted yes/no question (then the next unanswered one is highlighted);
+ * Up / Down move the highlight. */
 (() => {
   'use strict';
 
@@ -139,22 +140,15 @@
     if (next) activate(next);
   }
 
-  const typing = (node) => node && (node.isContentEditable || ['TEXTAREA', 'SELECT'].includes(node.tagName)
-    || (node.tagName === 'INPUT' && !['radio', 'checkbox', 'button', 'submit'].includes(node.type)));
-
-  // Before agent.js's own keys (capture phase): 1-5 go to the survey when it has a question.
-  window.addEventListener('keydown', (ev) => {
-    if (ev.isComposing || ev.ctrlKey || ev.altKey || ev.metaKey || typing(ev.target) || survey.disabled) return;
-    if (!steps.querySelector('.hf-question')) return;
-    const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
-    let done = false;
-    // 1-5 never reach the hidden overall-satisfaction radios while the survey is shown
-    if (/^[1-5]$/.test(key)) done = answerActive(key) || true;
-    else if (key === 'y') done = answerActive('yes');
-    else if (key === 'n') done = answerActive('no');
-    else if ((key === 'ArrowDown' || key === 'ArrowUp') && ev.target.type !== 'radio') { move(key === 'ArrowDown' ? 1 : -1); done = true; }
-    if (done) { ev.preventDefault(); ev.stopImmediatePropagation(); }
-  }, true);
+  // agent.js's keyboard asks what a key does here (agent_keys.js names the keys): with a survey
+  // on screen 1-5 always go to it, never to the hidden overall-satisfaction radios.
+  function keyAction(name) {
+    if (survey.disabled || !steps.querySelector('.hf-question')) return null;
+    if (/^[1-5]$/.test(name)) return { run: () => answerActive(name) };
+    if (name === 'Y' || name === 'N') return { run: () => answerActive(name === 'Y' ? 'yes' : 'no') };
+    if (name === 'ArrowDown' || name === 'ArrowUp') return { run: () => move(name === 'ArrowDown' ? 1 : -1) };
+    return null;
+  }
 
   // ---------- reading and filling ----------
   function readAnswers() {
@@ -278,5 +272,5 @@
     syncDetails();
   }
 
-  window.HuifangCapture = Object.freeze({ attach, render, read, fill, clear, clearErrors, showError });
+  window.HuifangCapture = Object.freeze({ attach, render, read, fill, clear, clearErrors, showError, keyAction });
 })();
