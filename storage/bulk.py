@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import UserDefinedType
 
 Rows = list[dict[str, Any]]
 
@@ -34,12 +35,36 @@ def insert_rows(conn: Connection, table: Table, rows: Rows) -> None:
     if conn.dialect.name != "postgresql":
         _executemany(conn, table, rows)
         return
-    columns = ", ".join(f'"{name}"' for name in rows[0])
+    names = list(rows[0])
+    types = _binary_types(conn, table, names)
+    binary = " (FORMAT BINARY)" if types else ""
     driver: Any = conn.connection.driver_connection
-    statement = f'COPY "{table.name}" ({columns}) FROM STDIN'
+    statement = f'COPY "{table.name}" ({_names(names)}) FROM STDIN{binary}'
     with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        if types:
+            copy.set_types(types)
         for row in rows:
-            copy.write_row(list(row.values()))
+            copy.write_row(tuple(row.values()))
+
+
+# Types whose binary form psycopg writes from plain Python values (ints, str, aware datetimes,
+# dates, bools, floats): COPY's binary format, about a tenth of the text format's work on
+# the client and no parsing of timestamps on the server.
+_BINARY_COPY = {"int2", "int4", "int8", "text", "varchar", "bpchar", "timestamptz", "date", "bool",
+                "float8"}  # fmt: skip
+
+
+def _binary_types(conn: Connection, table: Table, names: list[str]) -> list[str] | None:
+    """The PostgreSQL type of each column, if all are in ``_BINARY_COPY``, else None (text)."""
+    registry = conn.connection.driver_connection.adapters.types  # type: ignore[union-attr]
+    types = []
+    for name in names:
+        declared = table.c[name].type.compile(dialect=conn.dialect).split("(")[0].strip()
+        info = registry.get(declared.lower())
+        if info is None or info.name not in _BINARY_COPY:
+            return None
+        types.append(info.name)
+    return types
 
 
 def insert_returning_ids(conn: Connection, table: Table, rows: Rows) -> list[int]:
@@ -127,9 +152,32 @@ def where_in(
     the number of values, so the driver and the server reuse its parse and plan."""
     listed = list(values)
     if conn.dialect.name == "postgresql":
+        if _integer(type_):  # the array's text form: a fraction of the driver's work per value
+            literal = "{" + ",".join(map(str, map(int, listed))) + "}"
+            array = _IntegerArray(type_().compile(conn.dialect) if isinstance(type_, type)
+                                  else type_.compile(conn.dialect))  # fmt: skip
+            return column == any_(bindparam(None, literal, type_=array, unique=True))
         return column == any_(bindparam(None, listed, type_=postgresql.ARRAY(type_), unique=True))
     each = func.json_each(bindparam(None, json.dumps(listed), unique=True))
     return column.in_(select(literal_column("value")).select_from(each))
+
+
+class _IntegerArray(UserDefinedType):
+    """A PostgreSQL ``INTEGER[]`` bound as its text form (``'{1,2,3}'``), cast in the
+    statement: the server reads it as a constant, so the plan knows the keys."""
+
+    cache_ok = True
+    render_bind_cast = True
+
+    def __init__(self, element: str) -> None:
+        self.element = element  # INTEGER, BIGINT, SMALLINT
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return f"{self.element}[]"
+
+
+def _integer(type_: Any) -> bool:
+    return isinstance(type_, Integer) or (isinstance(type_, type) and issubclass(type_, Integer))
 
 
 def _names(names: list[str]) -> str:
