@@ -16,6 +16,13 @@ description with dynamic responses, ``-d``), for the SMS tests and benchmark.
 - Several upstreams (several Prism processes: one serves a few hundred requests a second) share
   the load: each client connection is forwarded to the next one in turn. The record stays one.
 
+A thread per client connection, each kept alive with an upstream connection of its own, reading
+and writing the sockets through buffered files and speaking just the HTTP/1.1 its clients and
+Prism use (a request body by Content-Length; an answer by Content-Length, chunked, or up to the
+close). http.server and http.client, which parse every head as an e-mail message
+(email.feedparser), twice a message, took 0.45-0.48 ms of CPU a message, this 0.24-0.27 ms (at
+1,000/s, in front of a mock that costs nothing); an asyncio event loop measured 0.28-0.31 ms.
+
 Run alone: ``python -m scripts.bench.sms_proxy --port 4600 --upstream http://127.0.0.1:4010``
 (``--upstream`` takes a comma-separated list).
 """
@@ -23,19 +30,28 @@ Run alone: ``python -m scripts.bench.sms_proxy --port 4600 --upstream http://127
 from __future__ import annotations
 
 import argparse
-import http.client
+import contextlib
+import functools
+import io
 import json
+import socket
+import socketserver
+import sys
 import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from email.utils import format_datetime, formatdate
+from http import HTTPStatus
 from itertools import count
+from typing import Protocol
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 TOO_MANY = {"code": 20429, "message": "Too Many Requests", "more_info": "", "status": 429}
+HEAD_LIMIT = 64 * 1024  # a request's or an answer's head, at most
+UPSTREAM_TIMEOUT_S = 30.0
+HOP_BY_HOP = {"host", "connection", "keep-alive", "content-length", "transfer-encoding"}
 
 
 @dataclass
@@ -123,124 +139,160 @@ class Record:
             self.recent.clear()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: ProxyServer
+class BadMessage(Exception):
+    """Not the HTTP/1.1 this proxy speaks: the connection is closed."""
 
-    def log_message(self, format, *args) -> None:  # quiet
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    target: str  # path and query
+    headers: list[tuple[str, str]]
+    body: bytes
+    keep_alive: bool
+
+    @property
+    def path(self) -> str:
+        return self.target.split("?", 1)[0]
+
+
+class Reader(Protocol):  # a socket's buffered reading file
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+    def read(self, size: int | None = -1, /) -> bytes: ...
+
+
+Head = tuple[str, list[tuple[str, str]], dict[str, str]]
+
+
+def read_head(rfile: Reader) -> Head | None:
+    """A message head: its first line, its fields as sent and by lowercase name; None when the
+    peer closed the connection before it."""
+    first = rfile.readline(HEAD_LIMIT)
+    if not first:
+        return None
+    fields = []
+    while (line := rfile.readline(HEAD_LIMIT)) not in (b"\r\n", b"\n"):
+        name, colon, value = line.decode("latin-1").partition(":")
+        if not colon:
+            raise BadMessage(f"not a header line: {line[:80]!r}")
+        fields.append((name.strip(), value.strip()))
+    return first.decode("latin-1").rstrip("\r\n"), fields, {k.lower(): v for k, v in fields}
+
+
+def read_exactly(rfile: Reader, size: int) -> bytes:
+    data = rfile.read(size) if size else b""
+    if len(data) != size:
+        raise EOFError(f"{len(data)} of {size} bytes, then the connection closed")
+    return data
+
+
+def read_request(rfile: Reader) -> Request | None:
+    """The next request on a kept-alive connection; None when the client closed it."""
+    head = read_head(rfile)
+    if head is None:
+        return None
+    first, fields, named = head
+    method, target, version = first.split(" ", 2)
+    if "chunked" in named.get("transfer-encoding", ""):
+        raise BadMessage("a chunked request body")
+    body = read_exactly(rfile, int(named.get("content-length") or 0))
+    connection = named.get("connection", "").lower()
+    keep_alive = connection == "keep-alive" if version == "HTTP/1.0" else connection != "close"
+    return Request(method, target, fields, body, keep_alive)
+
+
+def read_answer(rfile: Reader) -> tuple[int, bytes, bool]:
+    """An upstream answer: its status, its body and whether the upstream closes after it."""
+    head = read_head(rfile)
+    if head is None:
+        raise EOFError("the upstream closed the connection")
+    first, _, named = head
+    status = int(first.split(" ", 2)[1])
+    closes = named.get("connection", "").lower() == "close"
+    if "chunked" in named.get("transfer-encoding", ""):
+        return status, _chunked(rfile), closes
+    if "content-length" in named:
+        return status, read_exactly(rfile, int(named["content-length"])), closes
+    if status in (204, 304) or status < 200:
+        return status, b"", closes
+    return status, rfile.read(), True
+
+
+def _chunked(rfile: Reader) -> bytes:
+    parts = []
+    while size := int(rfile.readline(HEAD_LIMIT).split(b";", 1)[0], 16):
+        parts.append(read_exactly(rfile, size))
+        read_exactly(rfile, 2)
+    while rfile.readline(HEAD_LIMIT) not in (b"\r\n", b"\n", b""):  # trailers
         pass
+    return b"".join(parts)
 
-    # ---------- plumbing ----------
 
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+def answer(status: int, payload: dict | bytes) -> bytes:
+    """The head http.server wrote (Server, Date, Content-Type, Content-Length), so that the
+    sender parses as much of it as before."""
+    data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    head = (f"HTTP/1.1 {status} {phrase}\r\nServer: sms-proxy\r\nDate: {_date()}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n\r\n")  # fmt: skip
+    return head.encode("latin-1") + data
 
-    def _answer(self, status: int, payload: dict | bytes, headers: dict | None = None) -> None:
-        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        self.wfile.write(data)
 
-    upstream: http.client.HTTPConnection | None = None  # one per client connection
+@functools.lru_cache(maxsize=1)
+def _http_date(second: int) -> str:
+    return formatdate(second, usegmt=True)
 
-    def finish(self) -> None:
-        if self.upstream is not None:
-            self.upstream.close()
-        super().finish()
 
-    def _forward(self, body: bytes) -> tuple[int, bytes]:
-        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
+def _date() -> str:
+    return _http_date(int(time.time()))
+
+
+class Upstream:
+    """One client connection's kept-alive connection to its Prism (opened on first use)."""
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self.host, self.port = address
+        self._sock: socket.socket | None = None
+        self._rfile: io.BufferedReader | None = None
+
+    def forward(self, request: Request) -> tuple[int, bytes]:
+        """The upstream's answer to ``request``; a kept-alive connection the upstream closed
+        meanwhile (Prism closes idle ones after 5 s) is opened again once."""
+        lines = [f"{request.method} {request.target} HTTP/1.1", f"Host: {self.host}:{self.port}"]
+        lines += [f"{k}: {v}" for k, v in request.headers if k.lower() not in HOP_BY_HOP]
+        if request.body or request.method in ("POST", "PUT", "PATCH"):
+            lines.append(f"Content-Length: {len(request.body)}")
+        data = "\r\n".join([*lines, "", ""]).encode("latin-1") + request.body
         for attempt in (1, 2):
-            if self.upstream is None:
-                host, port = self.server.next_upstream()
-                self.upstream = http.client.HTTPConnection(host, port, timeout=30)
             try:
-                self.upstream.request(self.command, self.path, body=body or None, headers=headers)
-                reply = self.upstream.getresponse()
-                return reply.status, reply.read()
-            except (OSError, http.client.HTTPException):
-                self.upstream.close()
-                self.upstream = None
+                return self._exchange(data)
+            except (OSError, EOFError, ValueError, BadMessage):
+                self.close()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    # ---------- the API ----------
+    def _exchange(self, data: bytes) -> tuple[int, bytes]:
+        if self._sock is None or self._rfile is None:
+            self._sock = socket.create_connection((self.host, self.port), UPSTREAM_TIMEOUT_S)
+            self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._rfile = self._sock.makefile("rb")
+        self._sock.sendall(data)
+        status, body, closes = read_answer(self._rfile)
+        if closes:
+            self.close()
+        return status, body
 
-    def do_GET(self) -> None:
-        path = urlsplit(self.path)
-        if path.path == "/_stats":
-            self._answer(200, self.server.record.stats())
-            return
-        if path.path.endswith("/Messages.json"):
-            status, data = self._forward(b"")  # Prism checks the request
-            if status != 200:
-                self._answer(status, data)
-                return
-            self._answer(200, self._page(path.path, parse_qs(path.query)))
-            return
-        status, data = self._forward(b"")
-        self._answer(status, data)
-
-    def _page(self, path: str, query: dict[str, list[str]]) -> dict:
-        record = self.server.record
-        with record.lock:
-            record.lookups += 1
-        to = (query.get("To") or [""])[0]
-        sender = (query.get("From") or [None])[0]
-        size = int((query.get("PageSize") or ["50"])[0])
-        page = int((query.get("Page") or ["0"])[0])
-        found = record.find(to, sender)
-        chunk = found[page * size : (page + 1) * size]
-        base = {"To": to, "PageSize": size} | ({"From": sender} if sender else {})
-        more = (page + 1) * size < len(found)
-        next_uri = f"{path}?{urlencode(base | {'Page': page + 1, 'PageToken': f'PA{page + 1}'})}"
-        return {
-            "messages": [_resource(m, path) for m in chunk],
-            "page": page,
-            "page_size": size,
-            "first_page_uri": f"{path}?{urlencode(base | {'Page': 0})}",
-            "next_page_uri": next_uri if more else None,
-            "previous_page_uri": None,
-            "uri": self.path,
-            "start": page * size,
-            "end": page * size + len(chunk),
-        }
-
-    def do_POST(self) -> None:
-        path = urlsplit(self.path)
-        body = self._body()
-        if path.path == "/_config":
-            self.server.record.configure(**json.loads(body or b"{}"))
-            self._answer(200, self.server.record.stats())
-            return
-        if not path.path.endswith("/Messages.json"):
-            status, data = self._forward(body)
-            self._answer(status, data)
-            return
-        arrived = datetime.now(UTC)  # when it reached the provider (the rate is measured on it)
-        decision = self.server.record.decide()
-        if decision in ("inject", "rate"):
-            self._answer(429, TOO_MANY)
-            return
-        status, data = self._forward(body)
-        if status == 201:
-            form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
-            sid = json.loads(data).get("sid") or f"SM{next(self.server.ids):032x}"
-            sender = form.get("From") or form.get("MessagingServiceSid", "")
-            self.server.record.add(
-                Recorded(sid, form.get("To", ""), sender, form.get("Body", ""),
-                         form.get("StatusCallback", ""), arrived)
-            )  # fmt: skip
-        if decision == "drop":
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        self._answer(status, data)
+    def close(self) -> None:
+        if self._rfile is not None:
+            self._rfile.close()
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = self._rfile = None
 
 
 def _resource(m: Recorded, path: str) -> dict:
@@ -270,12 +322,36 @@ def _resource(m: Recorded, path: str) -> dict:
     }
 
 
-class ProxyServer(ThreadingHTTPServer):
+class Connection(socketserver.StreamRequestHandler):
+    """One client connection: its requests one after another, each forwarded on its own
+    upstream connection. A client that dies mid-request (a sender killed on purpose) or speaks
+    something else is simply closed."""
+
+    server: ProxyServer
+    disable_nagle_algorithm = True
+
+    def handle(self) -> None:
+        upstream = Upstream(self.server.next_upstream())
+        try:
+            while (request := read_request(self.rfile)) is not None:
+                reply = self.server.respond(request, upstream)
+                if reply is None:  # dropped on purpose: recorded, never answered
+                    break
+                self.wfile.write(reply)
+                if not request.keep_alive:
+                    break
+        except (OSError, EOFError, ValueError, BadMessage):
+            pass
+        finally:
+            upstream.close()
+
+
+class ProxyServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     request_queue_size = 256
 
     def __init__(self, port: int, upstream: str | list[str], record: Record | None = None) -> None:
-        super().__init__(("127.0.0.1", port), Handler)
+        super().__init__(("127.0.0.1", port), Connection)
         urls = [upstream] if isinstance(upstream, str) else upstream
         self.upstreams = [(u.hostname or "127.0.0.1", u.port or 80) for u in map(urlsplit, urls)]
         self._turn = count()
@@ -290,12 +366,68 @@ class ProxyServer(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
+    def respond(self, request: Request, upstream: Upstream) -> bytes | None:
+        """The answer to one request (None: none, the connection is dropped)."""
+        path = request.path
+        if request.method == "GET" and path == "/_stats":
+            return answer(200, self.record.stats())
+        if request.method == "POST" and path == "/_config":
+            self.record.configure(**json.loads(request.body or b"{}"))
+            return answer(200, self.record.stats())
+        if request.method == "POST" and path.endswith("/Messages.json"):
+            return self._message(request, upstream)
+        status, data = upstream.forward(request)
+        if request.method == "GET" and path.endswith("/Messages.json") and status == 200:
+            return answer(200, _page(self.record, request.target))  # Prism checked the request
+        return answer(status, data)
+
+    def _message(self, request: Request, upstream: Upstream) -> bytes | None:
+        arrived = datetime.now(UTC)  # when it reached the provider (the rate is measured on it)
+        decision = self.record.decide()
+        if decision in ("inject", "rate"):
+            return answer(429, TOO_MANY)
+        status, data = upstream.forward(request)
+        if status == 201:
+            form = {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+            sid = json.loads(data).get("sid") or f"SM{next(self.ids):032x}"
+            sender = form.get("From") or form.get("MessagingServiceSid", "")
+            self.record.add(
+                Recorded(sid, form.get("To", ""), sender, form.get("Body", ""),
+                         form.get("StatusCallback", ""), arrived)
+            )  # fmt: skip
+        return None if decision == "drop" else answer(status, data)
+
     def handle_error(self, request, client_address) -> None:
         """A client that died mid-request (the sender killed on purpose) is no error."""
-        import sys
-
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)
+
+
+def _page(record: Record, target: str) -> dict:
+    """A page of the message log to one recipient (and from one sender), newest first."""
+    path, query = urlsplit(target).path, parse_qs(urlsplit(target).query)
+    with record.lock:
+        record.lookups += 1
+    to = (query.get("To") or [""])[0]
+    sender = (query.get("From") or [""])[0] or None
+    size = int((query.get("PageSize") or ["50"])[0])
+    page = int((query.get("Page") or ["0"])[0])
+    found = record.find(to, sender)
+    chunk = found[page * size : (page + 1) * size]
+    base = {"To": to, "PageSize": size} | ({"From": sender} if sender else {})
+    more = (page + 1) * size < len(found)
+    next_uri = f"{path}?{urlencode(base | {'Page': page + 1, 'PageToken': f'PA{page + 1}'})}"
+    return {
+        "messages": [_resource(m, path) for m in chunk],
+        "page": page,
+        "page_size": size,
+        "first_page_uri": f"{path}?{urlencode(base | {'Page': 0})}",
+        "next_page_uri": next_uri if more else None,
+        "previous_page_uri": None,
+        "uri": target,
+        "start": page * size,
+        "end": page * size + len(chunk),
+    }
 
 
 def start(upstream: str | list[str], port: int = 0, record: Record | None = None) -> ProxyServer:
@@ -314,7 +446,9 @@ def main() -> None:
     args = parser.parse_args()
     record = Record(inject_429_every=args.inject_429_every, max_rate=args.max_rate)
     server = ProxyServer(args.port, args.upstream.split(","), record)
-    server.serve_forever()
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    server.server_close()
 
 
 if __name__ == "__main__":
