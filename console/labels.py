@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dialer.agent_state import PauseReason
 from storage.codes import (
     AgentState,
     AnswerKind,
@@ -27,6 +28,13 @@ AGENT_STATES: Bilingual = {
     AgentState.WRAP_UP: ("话后整理", "Wrap-up"),
     AgentState.PAUSED: ("暂停", "Paused"),
 }
+PAUSE_REASONS: Bilingual = {  # in the order of their keys on the console (1-4 after F3)
+    PauseReason.BREAK: ("休息", "Break"),
+    PauseReason.LUNCH: ("午餐", "Lunch"),
+    PauseReason.TRAINING: ("培训", "Training"),
+    PauseReason.MEETING: ("会议", "Meeting"),
+}
+NO_PAUSE_REASON: Bilingual = {"none": ("未说明原因", "No reason given")}  # a login's pause
 NETWORK_OUTCOMES: Bilingual = {
     NetworkOutcome.ANSWERED: ("接通", "Answered"),
     NetworkOutcome.NO_ANSWER: ("无人接听", "No answer"),

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 
 from console.access import Permission, requires
 from console.db import config
@@ -13,19 +12,13 @@ from console.labels import (
     COMPLAINT_CATEGORIES,
     CONVERSATION_OUTCOMES,
     NETWORK_OUTCOMES,
+    PAUSE_REASONS,
     SATISFACTION,
     TASK_TYPES,
     pick,
 )
-from dialer.agent_state import PauseReason
 
 bp = Blueprint("agent", __name__, url_prefix="/agent")
-PAUSE_REASONS = {  # in the order of their keys on the console (1-4 after F3)
-    PauseReason.BREAK: _l("Break"),
-    PauseReason.LUNCH: _l("Lunch"),
-    PauseReason.TRAINING: _l("Training"),
-    PauseReason.MEETING: _l("Meeting"),
-}
 
 
 @bp.get("/")
@@ -41,7 +34,7 @@ def console():
         satisfaction_scale=[(v, pick(SATISFACTION, locale)[str(v)]) for v in (5, 4, 3, 2, 1)],
         network_labels=pick(NETWORK_OUTCOMES, locale),
         state_labels=pick(AGENT_STATES, locale),
-        pause_reasons=[(code.value, str(text)) for code, text in PAUSE_REASONS.items()],
+        pause_reasons=list(pick(PAUSE_REASONS, locale).items()),
         outcome_labels=pick(CONVERSATION_OUTCOMES, locale),
         satisfaction_labels=pick(SATISFACTION, locale),
         task_type_labels=pick(TASK_TYPES, locale),

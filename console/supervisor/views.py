@@ -8,6 +8,8 @@ from console.labels import (
     AGENT_STATES,
     CONVERSATION_OUTCOMES,
     NETWORK_OUTCOMES,
+    NO_PAUSE_REASON,
+    PAUSE_REASONS,
     TASK_TYPES,
     pick,
 )
@@ -25,4 +27,5 @@ def wallboard():
         network_labels=pick(NETWORK_OUTCOMES, locale),
         outcome_labels=pick(CONVERSATION_OUTCOMES, locale),
         task_type_labels=pick(TASK_TYPES, locale),
+        pause_labels=pick(PAUSE_REASONS | NO_PAUSE_REASON, locale),
     )
