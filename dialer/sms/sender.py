@@ -29,9 +29,9 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,6 +46,7 @@ from dialer.sms.gateway import (
     SmsGateway,
 )
 from dialer.sms.rate import SendRate
+from dialer.sms.workers import Batch, Workers
 from storage.db import session_scope
 from storage.models import utcnow
 from storage.sms import outbox
@@ -86,10 +87,10 @@ class OutboxSender:
     ) -> None:
         self.sessions, self.gateway, self.bucket = sessions, gateway, bucket
         self.policy, self.clock, self.monotonic = policy or SendPolicy(), clock, monotonic
-        self._pool = ThreadPoolExecutor(self.policy.workers, thread_name_prefix="sms-send")
+        self._workers = Workers(self.policy.workers, "sms-send")
 
     def close(self) -> None:
-        self._pool.shutdown(wait=True)
+        self._workers.close()
 
     # ---------- after a crash ----------
 
@@ -106,9 +107,8 @@ class OutboxSender:
                 return settled
             # looked up by the sending threads, paced by the bucket: one after another, the
             # rows a fast sender leaves in flight kept it from resuming for seconds
-            lookups = [self._pool.submit(self._look_up, row, now) for row in rows]
-            for row, lookup in zip(rows, lookups, strict=True):
-                found = lookup.result()
+            lookups = self._workers.map(partial(self._look_up, now=now), rows)
+            for row, found in zip(rows, lookups.results(), strict=True):
                 with session_scope(self.sessions) as s:
                     state = outbox.reconciled(
                         s, row.id, found.finding, self.clock(), self.gateway.name,
@@ -129,20 +129,20 @@ class OutboxSender:
 
     def send_batch(self, store_ids: list[int]) -> Counter[str]:
         """Claim, send and record one batch; an empty Counter when nothing is due."""
-        futures = self._submit(store_ids)
-        return self._record(futures) if futures else Counter()
+        batch = self._submit(store_ids)
+        return self._record(batch) if batch else Counter()
 
-    def _submit(self, store_ids: list[int]) -> list[Future[Result]]:
+    def _submit(self, store_ids: list[int]) -> Batch[Result]:
         """Claim a batch (marked ``sending``, committed) and hand it to the sending threads."""
         token = uuid.uuid4().hex
         size = max(10, min(self.policy.batch, int(self.bucket.rate)))
         with session_scope(self.sessions) as s:
             claimed = outbox.claim(s, token, size, self.clock(), store_ids)
         deadline = self.monotonic() + self.policy.send_within_s
-        return [self._pool.submit(self._send_one, row, deadline) for row in claimed]
+        return self._workers.map(partial(self._send_one, deadline=deadline), claimed)
 
-    def _record(self, futures: list[Future[Result]]) -> Counter[str]:
-        results = [f.result() for f in futures]
+    def _record(self, batch: Batch[Result]) -> Counter[str]:
+        results = batch.results()
         with session_scope(self.sessions) as s:
             outbox.apply(s, self.gateway.name, results, self.clock())
         return Counter(r.outcome.value for r in results)
@@ -200,13 +200,13 @@ class OutboxSender:
         commit; each batch is recorded once all its answers are in."""
         done = self._reconciled()
         settled_at = self.monotonic()
-        in_flight: list[Future[Result]] = []
+        in_flight: Batch[Result] = Batch(0)
         while self.clock() < until and not stop():
             if 0 < self.policy.settle_s / 2 <= self.monotonic() - settled_at:
                 done.update(self._reconciled())
                 settled_at = self.monotonic()
             stores = store_ids()
-            following = self._submit(stores) if stores else []
+            following = self._submit(stores) if stores else Batch[Result](0)
             if in_flight:  # recorded: what it put back in the queue is claimed next time round
                 done.update(self._record(in_flight))
             elif not following:
