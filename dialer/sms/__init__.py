@@ -9,5 +9,6 @@ rate.py      a token bucket per sender (shared by the sending processes through 
 twilio.py    the Twilio Messaging adapter
 messages_api.py  its one frequent request, Create Message, on a kept-alive connection per thread
 sender.py    the sending loop: mark ``sending``, send, record; reconcile what a crash left
+workers.py   the sending threads: a batch's messages through one queue, one wake-up per batch
 wiring.py    the configured gateway
 """
