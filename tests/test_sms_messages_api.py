@@ -5,7 +5,6 @@ reached Twilio (a lost answer: looked up, never resent) is told apart from what 
 
 from __future__ import annotations
 
-import io
 import json
 import socketserver
 import threading
@@ -15,7 +14,6 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from dialer.sms import messages_api
 from dialer.sms.gateway import Ambiguous, NotTaken, OutboundSms, Refused
 from dialer.sms.twilio import TwilioSms
 from storage.sms.codes import Reason
@@ -161,27 +159,3 @@ def test_twilios_error_answers_keep_their_meaning(twilio, status, payload, raise
         gateway.send(message())
     gateway.close()
     assert check(error.value)
-
-
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        (b"HTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\n{}{}", (201, b"{}{}", False)),
-        (b"HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
-         b"2\r\n{\"\r\n3;x=y\r\nsid\r\n0\r\nTrailer: t\r\n\r\n", (201, b'{"sid', False)),
-        (b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 429 Too Many\r\nConnection: close\r\n"
-         b"Content-Length: 2\r\n\r\n{}", (429, b"{}", True)),
-        (b"HTTP/1.0 201 Created\r\nContent-Length: 2\r\n\r\n{}", (201, b"{}", True)),
-        (b"HTTP/1.1 500 Oops\r\n\r\nup to the close", (500, b"up to the close", True)),
-    ],
-)  # fmt: skip
-def test_an_answers_body_ends_where_its_head_says(answer, expected):
-    """Content-Length, chunked (with extensions and trailers), or up to the close; an interim
-    1xx skipped; HTTP/1.0 and Connection: close end the kept-alive connection."""
-    assert messages_api.read_answer(io.BufferedReader(io.BytesIO(answer))) == expected
-
-
-def test_an_answer_cut_short_is_no_answer():
-    cut = b"HTTP/1.1 201 Created\r\nContent-Length: 40\r\n\r\n{}"
-    with pytest.raises(EOFError):
-        messages_api.read_answer(io.BufferedReader(io.BytesIO(cut)))
