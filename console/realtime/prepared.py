@@ -3,7 +3,9 @@
 A seat worker reports ``call_ringing`` for its agent's call seconds before ``call_answered``
 (dialer/seat_worker.py: the 180 Ringing, then the answer; ``dialer.pacing.CallStats``: about
 8 s on average, hardly ever under 3 s). The web tier does the lookup and renders the payload
-at ringing; on answer it pushes what it prepared, and looks up as before when nothing was.
+at ringing, one ring at a time on one preparing thread (``Notifier.prepare_soon``: a burst of
+rings must not starve the answers' pushes of the interpreter); on answer it pushes what it
+prepared, and looks up as before when nothing was.
 
 Freshness rule: a prepared pop is pushed only when a fresh lookup at the answer would show
 the same record, as far as these checks can tell, else the lookup runs again:
