@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.type_api import to_instance
 from sqlalchemy.types import UserDefinedType
 
 Rows = list[dict[str, Any]]
@@ -154,8 +155,7 @@ def where_in(
     if conn.dialect.name == "postgresql":
         if _integer(type_):  # the array's text form: a fraction of the driver's work per value
             literal = "{" + ",".join(map(str, map(int, listed))) + "}"
-            array = _IntegerArray(type_().compile(conn.dialect) if isinstance(type_, type)
-                                  else type_.compile(conn.dialect))  # fmt: skip
+            array = _IntegerArray(to_instance(type_).compile(conn.dialect))
             return column == any_(bindparam(None, literal, type_=array, unique=True))
         return column == any_(bindparam(None, listed, type_=postgresql.ARRAY(type_), unique=True))
     each = func.json_each(bindparam(None, json.dumps(listed), unique=True))
@@ -177,7 +177,7 @@ class _IntegerArray(UserDefinedType):
 
 
 def _integer(type_: Any) -> bool:
-    return isinstance(type_, Integer) or (isinstance(type_, type) and issubclass(type_, Integer))
+    return isinstance(to_instance(type_), Integer)
 
 
 def _names(names: list[str]) -> str:
