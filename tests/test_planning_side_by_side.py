@@ -10,10 +10,12 @@ from contextlib import contextmanager
 import pytest
 import sqlalchemy as sa
 
+import schedulers.planner as planner
 from schedulers.planner import plan_store
 from schedulers.threads import side_by_side
 from scripts.bench.bench_planner import NOW, STORE_CODE, TZ, Size, generate
 from storage.db import make_engine, make_session_factory, session_scope
+from storage.migrate import upgrade
 from storage.models import CallTask, Store
 from storage.snapshot import snapshot_sessions
 
@@ -126,4 +128,57 @@ def test_plan_read_side_by_side_equals_plan_read_in_turn(db_url, monkeypatch):
     assert (len(side.task_ids), side.items) == (len(in_turn.task_ids), in_turn.items)
     assert in_turn.items > 100
     assert shared == [False, engine.dialect.name == "postgresql"]
+    engine.dispose()
+
+
+@pytest.fixture
+def pg_url(pg_database) -> str:
+    """An empty, migrated PostgreSQL database (plan cache modes are PostgreSQL's)."""
+    engine = make_engine(pg_database)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    engine.dispose()
+    upgrade(pg_database)
+    return pg_database
+
+
+def test_plan_writes_with_cached_foreign_key_plans_and_reads_with_custom_ones(pg_url, monkeypatch):
+    """Forcing custom plans (for the key lookups' arrays) would plan each written row's
+    foreign-key checks again: the writes run with the default plan cache mode, on either path."""
+    engine = make_engine(pg_url)
+    seen: list[tuple[str, str]] = []
+    write, place = planner._write, planner._place
+
+    def mode(session) -> str:
+        return session.execute(sa.text("SHOW plan_cache_mode")).scalar_one()
+
+    def spied_write(session, *args):
+        seen.append(("write", mode(session)))
+        return write(session, *args)
+
+    def spied_place(session, *args):
+        seen.append(("read", mode(session)))
+        return place(session, *args)
+
+    monkeypatch.setattr(planner, "_write", spied_write)
+    monkeypatch.setattr(planner, "_place", spied_place)
+    monkeypatch.setattr(planner, "CHUNK", 100)  # reads and writes in turn
+    monkeypatch.setattr(planner, "WRITE_EVERY", 50)
+    factory = make_session_factory(engine)
+    with session_scope(factory) as s:
+        store = Store(code=STORE_CODE, name="Bench store", timezone=str(TZ))
+        s.add(store)
+        s.flush()
+        store_id = store.id
+    generate(engine, store_id, Size.of(0.002))
+    for wrote_first in (False, True):  # side by side; in turn, on the plan's own session
+        seen.clear()
+        with factory() as s:
+            if wrote_first:
+                s.execute(sa.update(Store).values(name=Store.name))
+            plan_store(s, s.get_one(Store, store_id), NOW)
+            s.rollback()
+        assert {("write", "auto"), ("read", "force_custom_plan")} == set(seen)
+        steps = [step for step, _ in seen]
+        assert steps.count("write") > 2 and "read" in steps[steps.index("write") :]
     engine.dispose()
