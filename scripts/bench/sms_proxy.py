@@ -77,6 +77,7 @@ class Record:
     by_to: dict[str, list[Recorded]] = field(default_factory=dict)  # for lookups
     posts: int = 0
     injected_429: int = 0
+    injected_at: list[datetime] = field(default_factory=list)
     rate_429: int = 0
     dropped: int = 0
     lookups: int = 0
@@ -91,6 +92,7 @@ class Record:
             now = time.monotonic()
             if self.inject_429_every and self.posts % self.inject_429_every == 0:
                 self.injected_429 += 1
+                self.injected_at.append(datetime.now(UTC))
                 return "inject"
             while self.recent and self.recent[0] <= now - 1.0:
                 self.recent.popleft()
