@@ -94,8 +94,16 @@ class StatutoryCalendar:
         return day.weekday() < 5 or day in year.workdays
 
     def is_no_call_day(self, day: date, holidays_are_no_call: bool = True) -> bool:
-        """Only statutory holidays block calls; dealers call on ordinary and 调休 weekends."""
-        return holidays_are_no_call and self.is_statutory_holiday(day)
+        """Statutory holidays, their weekend days included, and the weekends worked by 调休
+        (DOMAIN.md: no-call days by default; customers rest, or work a weekend they lost).
+        Dealers call on ordinary weekends."""
+        return holidays_are_no_call and (
+            self.is_statutory_holiday(day) or self.is_swapped_working_weekend(day)
+        )
+
+    def is_swapped_working_weekend(self, day: date) -> bool:
+        """A Saturday or Sunday worked by 调休: a working day, but not a calling day."""
+        return day.weekday() >= 5 and self.is_working_day(day)
 
     def add_working_days(self, day: date, n: int) -> date:
         """The ``n``-th working day after ``day`` (before it when ``n`` is negative); ``day``

@@ -148,8 +148,9 @@ REGISTRY: dict[str, Setting] = {
                     N_("Calling windows"),
                     help=N_("Outside these hours nobody is called (customers rest).")),
             Setting("calling.holidays_no_call", Kind.BOOL, "true", "",
-                    N_("No calls on statutory holidays"),
-                    help=N_("Holidays and the weekends swapped for them (调休).")),
+                    N_("No calls on statutory holidays or 调休 working weekends"),
+                    help=N_("Every day of a holiday, its weekend days included, and the "
+                            "weekends worked in exchange for it (调休).")),
             Setting("day_start", Kind.TIME, "09:00", "", N_("A day-N follow-up falls due at")),
             _n("horizon_days", 7, 0, 365, DAYS,
                N_("Never plan a task whose deadline passed more than")),

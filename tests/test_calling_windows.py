@@ -74,7 +74,7 @@ def test_the_installed_calendar_covers_2026_and_says_so_for_years_it_lacks():
 def test_every_day_of_the_2026_spring_festival_is_a_no_call_day_weekends_included():
     # 2月15日（周日）至23日（周一）放假调休，共9天: the library lists only the weekdays.
     assert all(LIBRARY_ONLY.is_no_call_day(d) for d in days("2026-02-15", "2026-02-23"))
-    assert not LIBRARY_ONLY.is_no_call_day(date(2026, 2, 14))
+    assert not LIBRARY_ONLY.is_no_call_day(date(2026, 2, 13))
     assert not LIBRARY_ONLY.is_no_call_day(date(2026, 2, 24))
 
 
@@ -87,15 +87,21 @@ def test_the_weekends_of_three_day_holidays_are_no_call_days_and_other_weekends_
     assert not LIBRARY_ONLY.is_statutory_holiday(date(2026, 6, 13))  # an ordinary Saturday
 
 
-def test_the_spring_festival_working_saturdays_are_working_days_and_callable():
+def test_the_spring_festival_working_saturdays_are_working_days_but_no_call_days():
+    # DOMAIN.md: statutory holidays "(and 调休-adjusted weekends) are no-call days by default".
     for saturday in (date(2026, 2, 14), date(2026, 2, 28)):
         assert LIBRARY_ONLY.is_working_day(saturday)
-        assert not LIBRARY_ONLY.is_no_call_day(saturday)
+        assert LIBRARY_ONLY.is_no_call_day(saturday)
+        assert not LIBRARY_ONLY.is_no_call_day(saturday, holidays_are_no_call=False)
+    assert not LIBRARY_ONLY.is_no_call_day(date(2026, 3, 7))  # an ordinary Saturday
 
 
-def test_a_sunday_made_a_working_day_by_tiaoxiu_is_a_working_day_and_allows_calls():
+def test_a_sunday_worked_by_tiaoxiu_counts_as_a_working_day_but_calls_wait_for_monday():
     assert LIBRARY_ONLY.is_working_day(date(2026, 9, 20))
-    assert next_call_time(at("2026-09-19", "21:00"), SUZHOU) == at("2026-09-20", "09:00")
+    assert add_working_days(date(2026, 9, 18), 1) == date(2026, 9, 20)
+    assert next_call_time(at("2026-09-19", "21:00"), SUZHOU) == at("2026-09-21", "09:00")
+    every_day = CallingPolicy.from_settings("Asia/Shanghai", holidays_no_call=False)
+    assert next_call_time(at("2026-09-19", "21:00"), every_day) == at("2026-09-20", "09:00")
 
 
 def test_an_ordinary_weekend_is_callable_but_not_a_working_day():
