@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, literal, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from storage.codes import TaskStatus
@@ -35,13 +35,14 @@ def claim_next_task(
     ``agent_waiting=False`` (a predictive extra call, which may find no agent): tasks whose
     customer was once abandoned are left for a call an agent is waiting for.
     ``agent_id`` None: a store's pool claims it (Twilio's pooled dialing), no agent yet."""
+    order = (CallTask.deadline_at, CallTask.next_attempt_at, CallTask.id)
     query = (
-        select(CallTask.id, CallTask.store_id, Customer.call_windows, Customer.blocked_days)
+        select(*order, CallTask.store_id, Customer.call_windows, Customer.blocked_days)
         .join(Customer, Customer.id == CallTask.customer_id)
         .where(CallTask.status == TaskStatus.PENDING)
         .where(CallTask.next_attempt_at <= now)
         .where(CallTask.store_id.in_(list(store_ids)))
-        .order_by(CallTask.deadline_at, CallTask.next_attempt_at, CallTask.id)
+        .order_by(*order)
         .limit(CANDIDATES)
     )
     if not agent_waiting:
@@ -49,18 +50,26 @@ def claim_next_task(
             CallAttempt.task_id == CallTask.id, CallAttempt.abandoned
         )
         query = query.where(~abandoned.exists())
-    candidates = session.execute(query).all()
-    for task_id, store_id, windows, blocked in candidates:
-        if may_call is not None and not may_call(store_id, windows, blocked):
-            continue
-        claimed: CursorResult = session.execute(  # type: ignore[assignment]
-            update(CallTask)
-            .where(CallTask.id == task_id, CallTask.status == TaskStatus.PENDING)
-            .values(status=TaskStatus.CLAIMED, claimed_by_id=agent_id, claimed_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount == 1:
-            return session.get(CallTask, task_id, populate_existing=True)
+    page = query
+    # Candidates a page at a time, in urgency order, until one may be called: the most urgent
+    # tasks may all belong to customers outside their own calling times.
+    while candidates := session.execute(page).all():
+        for _deadline, _next_at, task_id, store_id, windows, blocked in candidates:
+            if may_call is not None and not may_call(store_id, windows, blocked):
+                continue
+            claimed: CursorResult = session.execute(  # type: ignore[assignment]
+                update(CallTask)
+                .where(CallTask.id == task_id, CallTask.status == TaskStatus.PENDING)
+                .values(status=TaskStatus.CLAIMED, claimed_by_id=agent_id, claimed_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            if claimed.rowcount == 1:
+                return session.get(CallTask, task_id, populate_existing=True)
+        if len(candidates) < CANDIDATES:
+            return None
+        seen = zip(order, candidates[-1][:3], strict=True)
+        last = [literal(value, column.type) for column, value in seen]
+        page = query.where(tuple_(*order) > tuple_(*last))
     return None
 
 

@@ -100,3 +100,22 @@ def test_a_customer_who_asked_for_evenings_is_skipped_for_the_next_customer(sess
         s.flush()
         task = claim_next_task(s, agents[0].id, [store.id], NOW, _may_call(s, store, NOW))
         assert task is not None and task.id != urgent.id
+
+
+def test_a_callable_customer_behind_a_full_page_of_evening_customers_is_still_claimed(
+    sessions, monkeypatch
+):
+    monkeypatch.setattr("storage.queue.CANDIDATES", 4)  # pages of 4: two full pages skipped
+    with session_scope(sessions) as s:
+        store, agents = _store_with_tasks(s, 10)
+        by_urgency = s.query(CallTask).order_by(CallTask.deadline_at, CallTask.id).all()
+        for task in by_urgency[:8]:
+            task.customer.call_windows = "19:00-20:30"
+        s.flush()
+        may_call = _may_call(s, store, NOW)
+        claimed = [claim_next_task(s, agents[0].id, [store.id], NOW, may_call) for _ in range(3)]
+        assert [t.id if t else None for t in claimed] == [
+            by_urgency[8].id,
+            by_urgency[9].id,
+            None,
+        ]
