@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from schedulers.windows import CallingPolicy, other_half_day_next_day, retry_slot
+from storage.codes import ClosedReason
 from storage.codes import NetworkOutcome as N
 
 RETRIED = frozenset({N.NO_ANSWER, N.BUSY, N.UNREACHABLE, N.VOICEMAIL, N.FAILED})
@@ -29,7 +30,7 @@ class RetryDecision:
     ``next_phone``: the dialled phone is unusable, move on to the customer's next one."""
 
     next_at: datetime | None = None
-    close_reason: str | None = None
+    close_reason: ClosedReason | None = None
     next_phone: bool = False
 
 
@@ -58,16 +59,16 @@ def decide_retry(
     if outcome == N.INVALID_NUMBER:
         return RetryDecision(next_at=at, next_phone=True)
     if attempts >= rules.max_attempts:
-        return RetryDecision(close_reason="unreachable")
+        return RetryDecision(close_reason=ClosedReason.UNREACHABLE)
     windows, blocked = reach.customer_windows, reach.blocked_days or ()
     if outcome == N.REJECTED:
         if rejections >= rules.rejected_retries:
-            return RetryDecision(close_reason="rejected")
+            return RetryDecision(close_reason=ClosedReason.REJECTED)
         slot = other_half_day_next_day(at, reach.policy, windows, blocked, limit=deadline)
     elif attempts == 1:
         slot = retry_slot(at + rules.first_delay, reach.policy, None, windows, blocked, deadline)
     else:
         slot = other_half_day_next_day(at, reach.policy, windows, blocked, limit=deadline)
     if slot is None:
-        return RetryDecision(close_reason="unreachable")
+        return RetryDecision(close_reason=ClosedReason.UNREACHABLE)
     return RetryDecision(next_at=slot)

@@ -17,8 +17,8 @@ from schedulers.settings import calling_policies
 from schedulers.windows import is_call_allowed
 from storage import consent
 from storage.codes import AgentState as S
+from storage.codes import ClosedReason, PhoneValidity, TaskStatus
 from storage.codes import NetworkOutcome as N
-from storage.codes import PhoneValidity, TaskStatus
 from storage.consent import Channel, Purpose
 from storage.errors import DomainError
 from storage.models import AgentStatus, CallAttempt, CallTask, Customer, Phone, Store, User
@@ -135,11 +135,11 @@ def open_attempt(
         )
     ) is not None:
         if not consent.allows(session, task.customer_id, Channel.CALL, Purpose.SERVICE):
-            close_task(task, "no_consent", now)
+            close_task(task, ClosedReason.NO_CONSENT, now)
             continue
         phone = first_usable_phone(session, task.customer_id)
         if phone is None:
-            close_task(task, "no_valid_phone", now)
+            close_task(task, ClosedReason.NO_VALID_PHONE, now)
             continue
         attempt = CallAttempt(
             task_id=task.id,
@@ -252,8 +252,9 @@ def first_usable_phone(session: Session, customer_id: int) -> Phone | None:
     )
 
 
-def close_task(task: CallTask, reason: str, now: datetime) -> None:
-    task.status = TaskStatus.UNREACHABLE if reason != "done" else TaskStatus.DONE
+def close_task(task: CallTask, reason: ClosedReason, now: datetime) -> None:
+    """Close a task nobody could talk to: it is left ``unreachable``, with the reason why."""
+    task.status = TaskStatus.UNREACHABLE
     task.closed_at = now
     task.closed_reason = reason
     task.claimed_by_id = None
@@ -335,14 +336,14 @@ def _requeue(session: Session, attempt: CallAttempt, now: datetime) -> None:
             rules=rules,
             rejections=rejections,
         )
-        if decision.close_reason != "unreachable":
+        if decision.close_reason is not ClosedReason.UNREACHABLE:
             break
         # out of time for the call's earliest follow-up: its later ones may still be in time
     if decision.close_reason:
         close_task(task, decision.close_reason, now)
         return
     if decision.next_phone and first_usable_phone(session, task.customer_id) is None:
-        close_task(task, "no_valid_phone", now)
+        close_task(task, ClosedReason.NO_VALID_PHONE, now)
         return
     task.status = TaskStatus.PENDING
     task.claimed_by_id = None

@@ -7,8 +7,9 @@ twice.
 - holiday greetings: every customer on the occasion's day (Women's Day: female customers);
 - maintenance and insurance reminders: customers with such a follow-up the planner made due
   today (the reminder names the car and the date);
-- the repair follow-up that reached nobody: customers whose repair follow-up call was closed
-  unreachable since yesterday, so that they still hear from the store.
+- the repair follow-up that reached nobody: customers whose repair follow-up call ran out of
+  tries or time since yesterday (not those who refused it, withdrew consent, had no usable
+  number or were the wrong person), so that they still hear from the store.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from schedulers.occasions import FEMALE_ONLY, birthday_today, occasions_on
-from storage.codes import TaskStatus, TaskType
+from storage.codes import ClosedReason, TaskStatus, TaskType
 from storage.config import load_config
 from storage.db import make_engine, make_session_factory, session_scope
 from storage.models import CallTask, Customer, SmsCampaign, Store, TaskItem, Vehicle
@@ -92,6 +93,7 @@ def unreachable(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo
         .where(
             CallTask.store_id == parent.store_id,
             CallTask.status == TaskStatus.UNREACHABLE,
+            CallTask.closed_reason == ClosedReason.UNREACHABLE,  # not refused, no consent...
             CallTask.closed_at >= since,
             TaskItem.task_type == TaskType.REPAIR_3DC,
         )

@@ -39,6 +39,18 @@ class TaskStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ClosedReason(StrEnum):
+    """Why a call task closed without a conversation (``CallTask.closed_reason``; a call with an
+    outcome closes with that outcome's code instead). Each leaves the task ``unreachable`` (not
+    reached); only ``UNREACHABLE`` says the tries or the time ran out."""
+
+    UNREACHABLE = "unreachable"  # tries used up, or no time left before the deadline
+    REJECTED = "rejected"  # the customer rejected the call (603) again after its retry
+    NO_CONSENT = "no_consent"  # the customer withdrew consent to service calls
+    NO_VALID_PHONE = "no_valid_phone"  # no usable number left
+    WRONG_PERSON = "wrong_person"  # someone else answered, and no other number or time left
+
+
 class NetworkOutcome(StrEnum):
     ANSWERED = "answered"
     NO_ANSWER = "no_answer"

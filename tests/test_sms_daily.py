@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from schedulers.occasions import birthday_today, lunar_date, occasions_on
 from schedulers.sms_daily import daily
-from storage.codes import TaskStatus, TaskType
+from storage.codes import ClosedReason, TaskStatus, TaskType
 from storage.db import session_scope
 from storage.models import CallTask, Customer, SmsCampaign, SmsOutbox, TaskItem, Vehicle
 from storage.sms.codes import Audience, CampaignState, Kind, Occasion, purpose_of
@@ -95,10 +95,13 @@ def test_birthday_greetings_go_to_todays_birthdays(sessions):
     assert _queued(sessions, parent) == ["【姑苏汽车】张先生，生日快乐！回T退订"]
 
 
-def _task(s, shop, customer_id, task_type, status, due, vehicle_id=None, closed=None) -> None:
+def _task(
+    s, shop, customer_id, task_type, status, due, vehicle_id=None, closed=None, reason=None
+) -> None:
     deadline = due + timedelta(days=30)
     task = CallTask(store_id=shop.id, customer_id=customer_id, status=status, due_at=due,
-                    deadline_at=deadline, next_attempt_at=due, closed_at=closed)  # fmt: skip
+                    deadline_at=deadline, next_attempt_at=due, closed_at=closed,
+                    closed_reason=reason)  # fmt: skip
     s.add(task)
     s.flush()
     s.add(TaskItem(store_id=shop.id, task_id=task.id, task_type=task_type, source_ref=f"t{task.id}",
@@ -118,7 +121,7 @@ def test_reminders_name_the_car_and_the_date_and_the_unreachable_hear_from_the_s
         _task(s, shop, ids[1], TaskType.MAINTENANCE, TaskStatus.PENDING, now + timedelta(days=2))
         _task(s, shop, ids[0], TaskType.INSURANCE_RENEWAL, TaskStatus.PENDING, now, car.id)
         _task(s, shop, ids[2], TaskType.REPAIR_3DC, TaskStatus.UNREACHABLE, now - timedelta(days=3),
-              closed=now - timedelta(hours=5))  # fmt: skip
+              closed=now - timedelta(hours=5), reason=ClosedReason.UNREACHABLE)  # fmt: skip
         upkeep = _standing(
             s, shop, Kind.MAINTENANCE, "{customer}，您的{car}（{plate}）请于{date}前保养。"
         )
@@ -135,3 +138,23 @@ def test_reminders_name_the_car_and_the_date_and_the_unreachable_hear_from_the_s
     assert _queued(sessions, missed) == [
         "【姑苏汽车】李先生，我们回访未能联系上您，欢迎致电0512-6000-8000。"
     ]
+
+
+def test_only_follow_ups_that_ran_out_of_tries_or_time_get_the_could_not_reach_you_sms(sessions):
+    """A call closed because the customer refused it, withdrew consent, had no usable number or
+    was the wrong person also has the status ``unreachable``; none of them is "we could not
+    reach you", and telling them so would be wrong (or unwanted)."""
+    now = datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    reasons = [ClosedReason.UNREACHABLE, ClosedReason.REJECTED, ClosedReason.NO_CONSENT,
+               ClosedReason.NO_VALID_PHONE, ClosedReason.WRONG_PERSON]  # fmt: skip
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        ids = sms_seed.customers(s, shop, len(reasons), marketing=False)
+        for customer_id, reason in zip(ids, reasons, strict=True):
+            closed = now - timedelta(hours=5)
+            _task(s, shop, customer_id, TaskType.REPAIR_3DC, TaskStatus.UNREACHABLE,
+                  now - timedelta(days=3), closed=closed, reason=reason)  # fmt: skip
+        missed = _standing(s, shop, Kind.UNREACHABLE, "{customer}，我们回访未能联系上您。")
+    with session_scope(sessions) as s:
+        daily(s, now)
+    assert _queued(sessions, missed) == ["【姑苏汽车】张先生，我们回访未能联系上您。"]
