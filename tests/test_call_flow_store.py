@@ -154,7 +154,7 @@ def test_call_back_later_requeues_the_task_at_the_booked_time(sessions, lina):
         task = s.get(CallTask, order.task_id)
         assert task.status == TaskStatus.PENDING
         assert task.next_attempt_at == datetime(2026, 11, 21, 15, 30, tzinfo=SH)
-        assert task.types == ["callback", "repair_3dc"]
+        assert task.types == ["repair_3dc", "callback"]  # by due time
         # the follow-up's own deadline (11-21 23:59) gives way to the booked time + 1 day
         assert task.deadline_at == datetime(2026, 11, 22, 15, 30, tzinfo=SH)
         assert s.get(AgentStatus, lina).state == AgentState.PAUSED

@@ -223,7 +223,7 @@ def test_a_repair_3dc_and_a_maintenance_reminder_with_overlapping_spans_are_one_
         visit(s, v, "RO-2026-1118", at(11, 18, 11), at(11, 18, 16, 40), RepairType.REPAIR)
         plan_store(s, store, NOW)
         [call] = planned(s)
-        assert call.types == ["maintenance", "repair_3dc"]
+        assert call.types == ["repair_3dc", "maintenance"]  # the earliest due first
         assert (call.due_at, call.deadline_at) == (at(11, 19, 9), end_of(11, 21))
         assert call.next_attempt_at.astimezone(SH).date() == date(2026, 11, 19)
         maintenance = item_of(s, TaskType.MAINTENANCE)

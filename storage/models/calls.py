@@ -38,7 +38,12 @@ class CallTask(Base):
 
     @property
     def types(self) -> list[str]:
-        return sorted({i.task_type for i in self.items})
+        """The follow-up types the call covers, the earliest due first (ties by name)."""
+        first_due: dict[str, datetime] = {}
+        for item in self.items:
+            if item.task_type not in first_due or item.due_at < first_due[item.task_type]:
+                first_due[item.task_type] = item.due_at
+        return sorted(first_due, key=lambda kind: (first_due[kind], kind))
 
 
 class TaskItem(Base):
