@@ -32,6 +32,7 @@ class Delivered(NamedTuple):
     delivered_on: date
     delivered_at: datetime | None
     serviced: bool  # a maintenance repair order since the delivery
+    readings: tuple[tuple[date, int], ...] = ()  # first and last odometer readings (first service)
 
 
 class Closed(NamedTuple):
@@ -123,10 +124,30 @@ def deliveries_for_first_service(
     latest = today + LOOKAHEAD + t.first_service_lead + timedelta(days=1)
     earliest = today - t.first_service_grace - t.horizon - timedelta(days=31 * 3)
     start = earliest - timedelta(days=31 * t.first_service_months)
-    return _deliveries(session, store_id, [(start, latest)])
+    cars = select(Delivery.vehicle_id).where(
+        Delivery.store_id == store_id, Delivery.delivered_on.between(start, latest)
+    )
+    summary = _summary(session, cars, None, t)  # the odometer readings of the cars' visits
+    s = summary.c
+    query = (
+        _delivery_query(store_id, [(start, latest)])
+        .outerjoin(summary, summary.c.vehicle_id == Delivery.vehicle_id)
+        .add_columns(s.first_at, s.first_km, s.last_at, s.last_km)
+    )
+    for row in _stream(session, query):
+        first_at, first_km, last_at, last_km = row[6:]
+        read = ((_day(first_at, t.tz), first_km), (_day(last_at, t.tz), last_km))
+        yield Delivered(*row[:5], bool(row[5]), read if first_at is not None else ())
 
 
 def _deliveries(session: Session, store_id: int, spans) -> Iterator[Delivered]:
+    for row in _stream(session, _delivery_query(store_id, spans)):
+        customer_id, vehicle_id, vin, delivered_on, delivered_at, serviced = row
+        yield Delivered(customer_id, vehicle_id, vin, delivered_on, delivered_at, bool(serviced))
+
+
+def _delivery_query(store_id: int, spans):
+    """Deliveries on the days of ``spans``, with whether the car was serviced since."""
     serviced = (
         select(RepairOrder.id)
         .where(RepairOrder.vehicle_id == Delivery.vehicle_id)
@@ -134,7 +155,7 @@ def _deliveries(session: Session, store_id: int, spans) -> Iterator[Delivered]:
         .where(RepairOrder.opened_at >= Delivery.delivered_on)
         .exists()
     )
-    query = (
+    return (
         select(
             Delivery.customer_id,
             Delivery.vehicle_id,
@@ -148,9 +169,6 @@ def _deliveries(session: Session, store_id: int, spans) -> Iterator[Delivered]:
         .where(or_(*(Delivery.delivered_on.between(lo, hi) for lo, hi in spans)))
         .order_by(Delivery.id)
     )
-    for row in _stream(session, query):
-        customer_id, vehicle_id, vin, delivered_on, delivered_at, serviced = row
-        yield Delivered(customer_id, vehicle_id, vin, delivered_on, delivered_at, bool(serviced))
 
 
 def closed_repair_orders(

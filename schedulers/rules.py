@@ -127,13 +127,13 @@ def repair_3dc(closed_at: datetime, t: Timing, ro_number: str = "") -> DueWindow
     return _day_window(TaskType.REPAIR_3DC, local.date(), *t.repair_3dc, t, reason)
 
 
-def first_maintenance(delivered_on: date, t: Timing, km_per_day: float) -> DueWindow:
+def first_maintenance(delivered_on: date, t: Timing, odo: Odometer) -> DueWindow:
     """Invite for the first service, expected 3 months or 5,000 km after delivery, whichever
     comes first: due 30 days before it, deadline 14 days after it. The km date is the day the
-    car reaches 5,000 km (at 80 km a day, day 63: on day 62 it has done 4,960)."""
+    car's estimated mileage (``odo``: its odometer readings since delivery, else the store's
+    km a day) reaches 5,000 km (at 80 km a day, day 63: on day 62 it has done 4,960)."""
     by_time = add_months(delivered_on, t.first_service_months)
-    new_car = Odometer(0.0, delivered_on, max(km_per_day, 1.0))
-    by_km = new_car.reaches(t.first_service_km, after=delivered_on)
+    by_km = odo.reaches(t.first_service_km, after=delivered_on)
     expected = min(by_time, by_km)
     reason = why(
         "first_service",

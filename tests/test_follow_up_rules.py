@@ -170,9 +170,14 @@ def test_a_delivery_at_the_end_of_a_month_counts_days_into_the_next():
 # --- first-maintenance reminder ---------------------------------------------------------------
 
 
+def new_car(year: int, month: int, day: int, km_per_day: float) -> Odometer:
+    """A car delivered that day, with no odometer reading yet: the store's km a day."""
+    return Odometer.estimate((), date(year, month, day), km_per_day)
+
+
 def test_first_maintenance_at_forty_km_a_day_is_three_months_after_delivery():
     # 5,000 km at 40 km/day is 125 days; three months (to 2026-04-30, clamped) come first.
-    window = first_maintenance(date(2026, 1, 31), T, 40.0)
+    window = first_maintenance(date(2026, 1, 31), T, new_car(2026, 1, 31, 40.0))
     assert window.task_type == TaskType.FIRST_MAINTENANCE
     assert reason(window) == {
         "why": "first_service",
@@ -186,7 +191,7 @@ def test_first_maintenance_at_forty_km_a_day_is_three_months_after_delivery():
 
 def test_first_maintenance_for_a_heavy_driver_is_when_the_car_reaches_five_thousand_km():
     # At 80 km/day the car has 4,960 km on day 62 and reaches 5,000 on day 63: 2026-04-04.
-    window = first_maintenance(date(2026, 1, 31), T, 80.0)
+    window = first_maintenance(date(2026, 1, 31), T, new_car(2026, 1, 31, 80.0))
     assert json.loads(window.reason)["expected"] == "2026-04-04"
     assert window.due == at(2026, 3, 5, 9)
     assert window.deadline == end_of(2026, 4, 18)
@@ -201,11 +206,27 @@ def test_first_maintenance_months_km_lead_and_grace_are_store_settings():
         first_service_grace=timedelta(days=7),
     )
     # 3,000 km at 40 km/day: 75 days (2026-04-16), later than two months (2026-03-31).
-    window = first_maintenance(date(2026, 1, 31), store, 40.0)
+    window = first_maintenance(date(2026, 1, 31), store, new_car(2026, 1, 31, 40.0))
     assert reason(window)["expected"] == "2026-03-31"
     assert (window.due, window.deadline) == (at(2026, 3, 17, 9), end_of(2026, 4, 7))
     # 3,000 km at 60 km/day: 50 days, before the two months.
-    assert reason(first_maintenance(date(2026, 1, 31), store, 60.0))["expected"] == "2026-03-22"
+    assert (
+        reason(first_maintenance(date(2026, 1, 31), store, new_car(2026, 1, 31, 60.0)))["expected"]
+        == "2026-03-22"
+    )
+
+
+def test_first_maintenance_follows_the_car_s_own_odometer_readings():
+    # Delivered 2026-10-20; a repair visit on 11-18 (29 days later) read 4,500 km: under a
+    # month apart, the rate is still the store's 40 km a day, from the reading on: 5,000 km on
+    # 12-01, before the three months (2027-01-20).
+    odo = Odometer.estimate(((date(2026, 11, 18), 4500),), date(2026, 10, 20), 40.0)
+    window = first_maintenance(date(2026, 10, 20), T, odo)
+    assert reason(window)["expected"] == "2026-12-01"
+    assert (window.due, window.deadline) == (at(2026, 11, 1, 9), end_of(2026, 12, 15))
+    # Read a month or more after delivery, the car's own rate: 3,100 km in 31 days is 100 a day.
+    odo = Odometer.estimate(((date(2026, 11, 20), 3100),), date(2026, 10, 20), 40.0)
+    assert reason(first_maintenance(date(2026, 10, 20), T, odo))["expected"] == "2026-12-09"
 
 
 # --- maintenance reminder ---------------------------------------------------------------------

@@ -431,6 +431,21 @@ def test_an_unserviced_new_car_owes_a_first_service_reminder_and_its_first_perio
         assert (periodic.due_at, periodic.deadline_at) == (at(11, 20, 9), end_of(12, 4))
 
 
+def test_a_new_car_driven_hard_is_reminded_of_its_first_service_by_its_own_odometer(sessions):
+    # Delivered 2026-10-20; a repair visit on 11-18 read 4,500 km: 5,000 km by 12-01 (at the
+    # store's 40 km a day from that reading), before three months: due 11-01, deadline 12-15.
+    with session_scope(sessions) as s:
+        store = personas.suzhou_store(s)
+        v = car(s, personas.customer(s, store))
+        deliver(s, v, date(2026, 10, 20))
+        visit(s, v, "RO-2026-1118", at(11, 18, 11), at(11, 18, 16), RepairType.REPAIR, km=4500)
+        [call] = plan_store(s, store, NOW, CALENDAR).tasks
+        assert call.types == ["first_maintenance"]
+        first = item_of(s, TaskType.FIRST_MAINTENANCE)
+        assert (first.due_at, first.deadline_at) == (at(11, 1, 9), end_of(12, 15))
+        assert json.loads(first.reason)["expected"] == "2026-12-01"
+
+
 def test_a_car_serviced_without_an_odometer_reading_is_reminded_six_months_later(sessions):
     # Bought elsewhere, serviced here on 2026-05-02 with no km on the repair order: nothing
     # to estimate its mileage from, so no band, no made-up km; six months: due 11-02.

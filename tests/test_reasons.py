@@ -19,7 +19,11 @@ def test_a_maintenance_reminder_says_the_estimated_mileage_and_the_last_service(
 
 
 def test_a_first_service_reminder_says_the_store_s_own_months():
-    reason = first_maintenance(date(2026, 9, 1), Timing(first_service_months=4), 40.0).reason
+    reason = first_maintenance(
+        date(2026, 9, 1),
+        Timing(first_service_months=4),
+        Odometer.estimate((), date(2026, 9, 1), 40.0),
+    ).reason
     assert "4 个月" in reason_text(reason, "zh_Hans")
 
 

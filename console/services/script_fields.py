@@ -154,7 +154,7 @@ def next_maintenance(vehicle: Vehicle, t: Timing, today: date) -> tuple[date, in
     if services:
         day = rules.maintenance(max(services).astimezone(t.tz).date(), odo, t).due.date()
     elif vehicle.delivered_on:
-        first = rules.first_maintenance(vehicle.delivered_on, t, t.km_per_day)
+        first = rules.first_maintenance(vehicle.delivered_on, t, odo)
         day = first.due.date() + t.first_service_lead
     else:
         return None
