@@ -135,9 +135,13 @@ def deliveries_for_first_service(
         .add_columns(s.first_at, s.first_km, s.last_at, s.last_km)
     )
     for row in _stream(session, query):
+        customer_id, vehicle_id, vin, delivered_on, delivered_at, serviced = row[:6]
         first_at, first_km, last_at, last_km = row[6:]
         read = ((_day(first_at, t.tz), first_km), (_day(last_at, t.tz), last_km))
-        yield Delivered(*row[:5], bool(row[5]), read if first_at is not None else ())
+        yield Delivered(
+            customer_id, vehicle_id, vin, delivered_on, delivered_at, bool(serviced),
+            read if first_at is not None else (),
+        )  # fmt: skip
 
 
 def _deliveries(session: Session, store_id: int, spans) -> Iterator[Delivered]:
