@@ -1,14 +1,14 @@
 """A campaign's report: targeted, excluded by reason, sent, delivered, failed, unknown, opted out
-after it went out, replies and RSVPs; a standing campaign's report covers its daily sends.
-Also each recipient's row, for the export."""
+after it (when it was the last marketing message before the opt-out), replies and RSVPs; a
+standing campaign's report covers its daily sends. Also each recipient's row, for the export."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from storage.consent import Channel, Purpose
 from storage.models import Consent, Customer, SmsCampaign, SmsOutbox, SmsReply, SmsRsvp
@@ -96,18 +96,37 @@ def figures(session: Session, campaign: SmsCampaign) -> Figures:
 
 
 def _opted_out_after(session: Session, ids: list[int]) -> int:
-    """Recipients whose SMS marketing consent was withdrawn after their message was sent."""
+    """Recipients whose SMS marketing consent was withdrawn after this campaign's message, when
+    it was the last marketing message they got before withdrawing (last touch): an opt-out
+    counts once, for the campaign that made them opt out, not for every one they ever got."""
+    later, its = aliased(SmsOutbox), aliased(SmsCampaign)
+    touched_since = (
+        select(later.id)
+        .join(its, its.id == later.campaign_id)
+        .where(
+            later.customer_id == SmsOutbox.customer_id,
+            its.purpose == Purpose.MARKETING,
+            later.sent_at <= Consent.at,
+            or_(
+                later.sent_at > SmsOutbox.sent_at,
+                and_(later.sent_at == SmsOutbox.sent_at, later.id > SmsOutbox.id),
+            ),
+        )
+    )
     return (
         session.scalar(
             select(func.count(func.distinct(SmsOutbox.customer_id)))
+            .join(SmsCampaign, SmsCampaign.id == SmsOutbox.campaign_id)
             .join(Consent, Consent.customer_id == SmsOutbox.customer_id)
             .where(
                 SmsOutbox.campaign_id.in_(ids),
+                SmsCampaign.purpose == Purpose.MARKETING,
                 SmsOutbox.sent_at.is_not(None),
                 Consent.channel == Channel.SMS,
                 Consent.purpose == Purpose.MARKETING,
                 Consent.granted.is_(False),
                 Consent.at >= SmsOutbox.sent_at,
+                ~touched_since.exists(),
             )
         )
         or 0
