@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, Table, Update, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from storage import consent
-from storage.models import SmsCampaign, SmsOutbox
+from storage.models import Customer, Phone, SmsCampaign, SmsOutbox
 from storage.sms.codes import CampaignState, Reason, State
 
 MAX_ATTEMPTS = 5
@@ -217,9 +217,9 @@ def _refused(session: Session, provider: str, r: Result, now: datetime) -> None:
 
 def _opted_out(session: Session, provider: str, r: Result, now: datetime) -> None:
     _fail(session, r.outbox_id, Reason.OPTED_OUT, r.error_code, now)
-    customer_id = session.scalar(select(SmsOutbox.customer_id).where(SmsOutbox.id == r.outbox_id))
-    if customer_id is not None:
-        opt_out(session, customer_id, CARRIER_SOURCE, f"provider error {r.error_code}", now)
+    row = session.get(SmsOutbox, r.outbox_id)
+    if row is not None:
+        opt_out_number(session, row, CARRIER_SOURCE, f"provider error {r.error_code}", now)
 
 
 def _ambiguous(session: Session, provider: str, r: Result, now: datetime) -> None:
@@ -242,6 +242,27 @@ def opt_out(session: Session, customer_id: int, source: str, reason: str, now: d
         session, customer_id, consent.Channel.SMS, consent.Purpose.MARKETING, False,
         source=source, at=now, reason=reason[:200],
     )  # fmt: skip
+
+
+def customers_with(
+    session: Session, phone: str, store_id: int | None = None
+) -> list[tuple[int, int]]:
+    """(customer id, store id) of everyone on file with that number (of ``store_id`` if given)."""
+    query = select(Customer.id, Customer.store_id).join(Phone, Phone.customer_id == Customer.id)
+    if store_id is not None:
+        query = query.where(Customer.store_id == store_id)
+    rows = session.execute(query.where(Phone.e164 == phone).distinct())
+    return [(c, s) for c, s in rows]
+
+
+def opt_out_number(
+    session: Session, row: SmsOutbox, source: str, reason: str, now: datetime
+) -> None:
+    """The provider says the number of ``row`` opted out (Twilio's 21610): every customer of the
+    store on file with that number is opted out, as a STOP reply from it would."""
+    ids = {row.customer_id} | {c for c, _ in customers_with(session, row.phone, row.store_id)}
+    for customer_id in sorted(ids):
+        opt_out(session, customer_id, source, reason, now)
 
 
 # ---------- after a crash ----------

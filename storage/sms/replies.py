@@ -11,10 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage import consent
-from storage.models import Customer, Phone, SmsCampaign, SmsOutbox, SmsReply, SmsRsvp, Store
+from storage.models import SmsCampaign, SmsOutbox, SmsReply, SmsRsvp, Store
 from storage.sms.codes import Intent, State
 from storage.sms.keywords import acknowledgement, intent_of
-from storage.sms.outbox import OPTED_OUT_SOURCE, opt_out
+from storage.sms.outbox import OPTED_OUT_SOURCE, customers_with, opt_out
 
 RECENT = timedelta(days=30)  # a reply answers a message sent to that number this recently
 REACHED = (State.SENT, State.DELIVERED)
@@ -47,7 +47,7 @@ def receive(session: Session, msg: Inbound, now: datetime) -> Received:
     last = _last_message(session, msg.from_phone, now)
     campaign = session.get(SmsCampaign, last.campaign_id) if last else None
     intent = intent_of(msg.body, rsvp_expected=bool(campaign and campaign.rsvp))
-    customers = _customers(session, msg.from_phone)
+    customers = customers_with(session, msg.from_phone)
     reply = SmsReply(
         provider=msg.provider, provider_id=msg.provider_id, from_phone=msg.from_phone,
         to_phone=msg.to, body=msg.body[:2000], intent=intent,
@@ -97,17 +97,6 @@ def _last_message(session: Session, phone: str, now: datetime) -> SmsOutbox | No
         .order_by(SmsOutbox.sent_at.desc(), SmsOutbox.id.desc())
         .limit(1)
     )
-
-
-def _customers(session: Session, phone: str) -> list[tuple[int, int]]:
-    """(customer id, store id) of everyone on file with that number."""
-    rows = session.execute(
-        select(Customer.id, Customer.store_id)
-        .join(Phone, Phone.customer_id == Customer.id)
-        .where(Phone.e164 == phone)
-        .distinct()
-    )
-    return [(c, s) for c, s in rows]
 
 
 def _store_name(session, campaign, customers) -> str | None:

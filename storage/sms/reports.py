@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import SmsOutbox, SmsStatusReport
 from storage.sms.codes import Reason, State
-from storage.sms.outbox import CARRIER_SOURCE, MAX_ATTEMPTS, opt_out, reopen
+from storage.sms.outbox import CARRIER_SOURCE, MAX_ATTEMPTS, opt_out_number, reopen
 
 # the provider's words (Twilio's message statuses) -> our state; None: nothing to change
 STATUSES: dict[str, State | None] = {
@@ -118,4 +118,4 @@ def _failed(session: Session, row: SmsOutbox, report: Report, now: datetime) -> 
     row.state, row.done_at = State.FAILED, now
     row.reason = Reason.OPTED_OUT if code in OPTED_OUT_CODES else Reason.UNDELIVERED
     if code in OPTED_OUT_CODES:
-        opt_out(session, row.customer_id, CARRIER_SOURCE, f"provider error {code}", now)
+        opt_out_number(session, row, CARRIER_SOURCE, f"provider error {code}", now)
