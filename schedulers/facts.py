@@ -195,11 +195,17 @@ def closed_repair_orders(
         yield Closed(*row)
 
 
+def _maintenance_earliest(today: date, t: Timing) -> date:
+    """The oldest last service whose reminder can still be owed (at the latest it falls due
+    ``maintenance_months`` after it)."""
+    earliest = today - timedelta(days=31 * t.maintenance_months) - t.maintenance_deadline
+    return earliest - t.horizon - timedelta(days=1)
+
+
 def serviced_cars(session: Session, store_id: int, today: date, t: Timing) -> Iterator[Serviced]:
     """Cars whose last maintenance visit is recent enough for the next reminder to fall due
     around today (at the latest it does ``maintenance_months`` after that visit)."""
-    earliest = today - timedelta(days=31 * t.maintenance_months) - t.maintenance_deadline
-    earliest -= t.horizon + timedelta(days=1)
+    earliest = _maintenance_earliest(today, t)
     cars = (
         select(RepairOrder.vehicle_id)
         .where(RepairOrder.store_id == store_id, RepairOrder.ro_type == RepairType.MAINTENANCE)
@@ -217,6 +223,34 @@ def serviced_cars(session: Session, store_id: int, today: date, t: Timing) -> It
         query = query.where(_maintenance_near(summary, today, t))
     for row in _stream(session, query):
         if car := _car(row, t, with_unserviced=False):
+            yield car
+
+
+def unserviced_cars(session: Session, store_id: int, t: Timing) -> Iterator[Serviced]:
+    """Cars never serviced here (no maintenance visit), each with its last visit of any kind,
+    or its delivery when later: a car that only came for repairs, or never came back after its
+    delivery, is still reminded of its next service, counted from then (``last_ro`` is the
+    visit's number, or ``"delivery"``). Few enough to leave the timing to the rule."""
+    ro = RepairOrder
+    maintained = (
+        select(ro.id)
+        .where(ro.vehicle_id == Vehicle.id, ro.ro_type == RepairType.MAINTENANCE)
+        .exists()
+    )
+    cars = (
+        select(Vehicle.id)
+        .where(Vehicle.store_id == store_id, Vehicle.customer_id.is_not(None), ~maintained)
+        .cte("never_serviced")
+    )
+    summary = _summary(session, select(cars.c.id), None, t)  # last visit, odometer readings
+    query = (
+        select(*_car_columns(summary))
+        .join(cars, cars.c.id == Vehicle.id)
+        .outerjoin(summary, summary.c.vehicle_id == Vehicle.id)
+        .order_by(Vehicle.id)
+    )
+    for row in _stream(session, query):
+        if car := _car(row, t, with_unserviced=True):
             yield car
 
 

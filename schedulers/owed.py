@@ -121,12 +121,20 @@ def _days_near(now: datetime, t: Timing, deadline_days: timedelta) -> Callable[[
 
 
 def _maintenance(session, store_id, now, t) -> Iterator[Owed]:
+    """One reminder per car and last service; for a car never serviced here, per last visit
+    of any kind, or per delivery, after the first service (the first-service reminder's band)."""
     near = _days_near(now, t, t.maintenance_deadline)
-    for car in facts.serviced_cars(session, store_id, _today(now, t), t):
+    today = _today(now, t)
+    cars = chain(
+        facts.serviced_cars(session, store_id, today, t),
+        facts.unserviced_cars(session, store_id, t),
+    )
+    for car in cars:
         odo = Odometer.estimate(car.readings, car.delivered_on, t.km_per_day)
-        if not near(rules.maintenance_days(car.last_service, odo, t)[0]):
+        from_km = t.first_service_km if car.last_ro == "delivery" else 0
+        if not near(rules.maintenance_days(car.last_service, odo, t, from_km)[0]):
             continue
-        window = rules.maintenance(car.last_service, odo, t)
+        window = rules.maintenance(car.last_service, odo, t, from_km)
         yield Owed(car.customer_id, car.vehicle_id, f"service:{car.vin}:{car.last_ro}", window)
 
 

@@ -149,21 +149,24 @@ def first_maintenance(delivered_on: date, t: Timing, odo: Odometer) -> DueWindow
     )
 
 
-def maintenance_days(last_service: date, odo: Odometer, t: Timing) -> tuple[date, date, date]:
+def maintenance_days(
+    last_service: date, odo: Odometer, t: Timing, from_km: float = 0
+) -> tuple[date, date, date]:
     """The maintenance reminder's due day, and the days by mileage and by months it is the
     earlier of (``maintenance``)."""
-    base = odo.at(last_service)
+    base = max(odo.at(last_service), from_km)
     band_low = next_band(base, t.maintenance_bands, t.maintenance_every_km, t.tolerance_km)
     by_km = odo.reaches(band_low, after=last_service)
     by_time = add_months(last_service, t.maintenance_months)
     return min(by_km, by_time), by_km, by_time
 
 
-def maintenance(last_service: date, odo: Odometer, t: Timing) -> DueWindow:
+def maintenance(last_service: date, odo: Odometer, t: Timing, from_km: float = 0) -> DueWindow:
     """Invite for service when the car's estimated mileage enters the next service band after
-    its last service, or 6 months after it, whichever comes first; deadline 30 days later.
+    its last service (and above ``from_km``: a delivery's next band is after the first
+    service's), or 6 months after it, whichever comes first; deadline 30 days later.
     A car whose mileage is unknown (no reading, no delivery date) is reminded by months alone."""
-    due_day, by_km, by_time = maintenance_days(last_service, odo, t)
+    due_day, by_km, by_time = maintenance_days(last_service, odo, t, from_km)
     estimate = round(odo.at(due_day), -2)
     if by_km <= by_time:
         reason = why("maintenance_km", km=int(estimate), last=last_service.isoformat())

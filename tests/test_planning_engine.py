@@ -446,6 +446,41 @@ def test_a_new_car_driven_hard_is_reminded_of_its_first_service_by_its_own_odome
         assert json.loads(first.reason)["expected"] == "2026-12-01"
 
 
+def test_a_car_that_only_came_for_repairs_is_reminded_when_it_nears_its_next_service(sessions):
+    # Delivered 2025-06-01, never serviced here; a repair on 2026-10-01 read 19,000 km: 39 km a
+    # day, so 19,500 km (the 20,000 km band) on 10-14. Its deadline (11-13) passed within the
+    # horizon: planned, overdue.
+    with session_scope(sessions) as s:
+        store = personas.suzhou_store(s)
+        v = car(s, personas.customer(s, store))
+        deliver(s, v, date(2025, 6, 1))
+        visit(s, v, "RO-2026-1001", at(10, 1, 10), at(10, 1, 16), RepairType.REPAIR, km=19000)
+        plan_store(s, store, NOW, CALENDAR)
+        reminder = item_of(s, TaskType.MAINTENANCE)
+        assert reminder.source_ref == "service:LFV2A21K8N3000001:RO-2026-1001"
+        assert (reminder.due_at, reminder.deadline_at) == (at(10, 14, 9), end_of(11, 13))
+        assert json.loads(reminder.reason) == {
+            "why": "maintenance_km",
+            "km": 19500,
+            "last": "2026-10-01",
+        }
+
+
+def test_a_car_never_seen_since_its_delivery_is_reminded_six_months_after_it(sessions):
+    # Delivered 2026-05-15 and never back: the first-service reminder's time is long past;
+    # six months after the delivery (before 9,500 km at 40 km a day): due 11-15. One call with
+    # the churn survey (180 days after the delivery: 11-11) and the second periodic call.
+    with session_scope(sessions) as s:
+        store = personas.suzhou_store(s)
+        deliver(s, car(s, personas.customer(s, store)), date(2026, 5, 15))
+        [call] = plan_store(s, store, NOW, CALENDAR).tasks
+        assert call.types == ["churn_survey", "maintenance", "periodic_sales"]
+        reminder = item_of(s, TaskType.MAINTENANCE)
+        assert reminder.source_ref == "service:LFV2A21K8N3000001:delivery"
+        assert (reminder.due_at, reminder.deadline_at) == (at(11, 15, 9), end_of(12, 15))
+        assert json.loads(reminder.reason)["why"] == "maintenance_months"
+
+
 def test_a_car_serviced_without_an_odometer_reading_is_reminded_six_months_later(sessions):
     # Bought elsewhere, serviced here on 2026-05-02 with no km on the repair order: nothing
     # to estimate its mileage from, so no band, no made-up km; six months: due 11-02.
