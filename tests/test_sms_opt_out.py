@@ -4,17 +4,19 @@ START replies are acknowledged in the language of the last message the number go
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
 from dialer.sms.gateway import OptedOut
 from dialer.sms.rate import TokenBucket
 from dialer.sms.sender import OutboxSender, SendPolicy
 from storage import consent
 from storage.db import session_scope
-from storage.models import Phone, Store
-from storage.sms import outbox, reports
+from storage.models import Phone, SmsOutbox, Store
+from storage.sms import outbox, replies, reports
+from storage.sms.codes import State
 from tests import sms_seed
 from tests.sms_fake import ScriptedGateway
 
@@ -65,3 +67,42 @@ def test_21610_opts_out_everyone_of_the_store_with_that_number_and_nobody_elsewh
     assert _marketing(sessions, [*family, stranger]) == {
         family[0]: False, family[1]: False, stranger: True,
     }  # fmt: skip
+
+
+def _reply(sessions, body: str, sid: str, at: datetime) -> str | None:
+    with session_scope(sessions) as s:
+        msg = replies.Inbound("twilio", sid, sms_seed.mobile(0), "+8651268008001", body)
+        return replies.receive(s, msg, at).acknowledgement
+
+
+def _sent_in(s, shop, ids: list[int], language: str, at: datetime) -> None:
+    c = sms_seed.campaign(s, shop, ids, body="Happy holidays, {customer}!")
+    c.language = language
+    s.execute(
+        update(SmsOutbox)
+        .where(SmsOutbox.campaign_id == c.id)
+        .values(state=State.DELIVERED, sent_at=at, provider_id=f"SM{c.id}")
+    )
+
+
+def test_opt_out_and_start_are_acknowledged_in_the_language_of_the_last_message_the_number_got(
+    sessions,
+):
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        smith = sms_seed.customers(s, shop, 1)
+        _sent_in(s, shop, smith, "zh_Hans", NOW - timedelta(days=60))
+        _sent_in(s, shop, smith, "en", NOW - timedelta(days=2))
+    assert _reply(sessions, "STOP", "SMin1", NOW) == (
+        "【姑苏汽车】You will get no more marketing messages from 姑苏汽车. "
+        "Reply START to resubscribe."
+    )
+    assert _reply(sessions, "start", "SMin2", NOW).startswith("【姑苏汽车】You are subscribed")
+
+
+def test_a_number_that_never_got_a_message_is_acknowledged_in_chinese(sessions):
+    with session_scope(sessions) as s:
+        sms_seed.customers(s, sms_seed.store(s), 1)
+    assert _reply(sessions, "TD", "SMin1", NOW) == (
+        "【姑苏汽车】您已退订姑苏汽车的营销短信。回复START可重新订阅。"
+    )

@@ -1,6 +1,7 @@
 """Inbound replies: an opt-out keyword withdraws the customer's SMS marketing consent at once,
 START gives it back, an RSVP code answers the event notice the number got last; each is kept
-once (the provider may deliver a reply twice) and acknowledged."""
+once (the provider may deliver a reply twice) and acknowledged, in the language of the last
+message the number got."""
 
 from __future__ import annotations
 
@@ -58,7 +59,9 @@ def receive(session: Session, msg: Inbound, now: datetime) -> Received:
     session.flush()
     _act(session, intent, reply, customers, campaign, now)
     store = _store_name(session, campaign, customers)
-    return Received(intent, acknowledgement(intent, store) if store else None)
+    if not store:
+        return Received(intent, None)
+    return Received(intent, acknowledgement(intent, store, _language(session, msg.from_phone)))
 
 
 def _act(session, intent, reply, customers, campaign, now) -> None:
@@ -97,6 +100,18 @@ def _last_message(session: Session, phone: str, now: datetime) -> SmsOutbox | No
         .order_by(SmsOutbox.sent_at.desc(), SmsOutbox.id.desc())
         .limit(1)
     )
+
+
+def _language(session: Session, phone: str) -> str:
+    """The language of the campaign whose message that number got last (Chinese if none)."""
+    language = session.scalar(
+        select(SmsCampaign.language)
+        .join(SmsOutbox, SmsOutbox.campaign_id == SmsCampaign.id)
+        .where(SmsOutbox.phone == phone, SmsOutbox.state.in_(REACHED))
+        .order_by(SmsOutbox.sent_at.desc(), SmsOutbox.id.desc())
+        .limit(1)
+    )
+    return language or "zh_Hans"
 
 
 def _store_name(session, campaign, customers) -> str | None:
