@@ -4,7 +4,8 @@ sending job. Idempotent: a child's ``source_key`` is (parent, day), and building
 twice.
 
 - birthday greetings: customers whose birthday is today;
-- holiday greetings: every customer on the occasion's day (Women's Day: female customers);
+- holiday greetings: every customer on the occasion's day, companies too (greeted by their
+  name); Women's Day: female customers, not companies;
 - maintenance and insurance reminders: customers with such a follow-up the planner made due
   today (the reminder names the car and the date);
 - the repair follow-up that reached nobody: customers whose repair follow-up call ran out of
@@ -48,11 +49,9 @@ def birthdays(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo) 
 def holiday(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo) -> list[Target]:
     if parent.occasion not in occasions_on(today):
         return []
-    query = select(Customer.id).where(
-        Customer.store_id == parent.store_id, Customer.is_company.is_(False)
-    )
-    if parent.occasion in FEMALE_ONLY:
-        query = query.where(Customer.gender == "F")
+    query = select(Customer.id).where(Customer.store_id == parent.store_id)
+    if parent.occasion in FEMALE_ONLY:  # women, not companies (whatever gender they were given)
+        query = query.where(Customer.gender == "F", Customer.is_company.is_(False))
     return [Target(cid) for cid in session.scalars(query.order_by(Customer.id))]
 
 

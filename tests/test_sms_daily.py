@@ -158,3 +158,23 @@ def test_only_follow_ups_that_ran_out_of_tries_or_time_get_the_could_not_reach_y
     with session_scope(sessions) as s:
         daily(s, now)
     assert _queued(sessions, missed) == ["【姑苏汽车】张先生，我们回访未能联系上您。"]
+
+
+def test_holiday_greetings_go_to_companies_by_name_but_womens_day_only_to_women(sessions):
+    at = datetime(2026, 3, 8, 0, 30, tzinfo=UTC)
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        sms_seed.customers(s, shop, 2)  # 张 M, 王 F
+        fleet = sms_seed.customers(s, shop, 1, start=10)[0]
+        company = s.get_one(Customer, fleet)
+        company.name, company.is_company, company.gender = "苏州顺达物流有限公司", True, "F"
+        womens_day = _standing(s, shop, Kind.HOLIDAY, "{customer}，节日快乐！", Occasion.WOMENS_DAY)
+        new_year = _standing(s, shop, Kind.HOLIDAY, "{customer}，新年快乐！", Occasion.NEW_YEAR)
+    with session_scope(sessions) as s:
+        daily(s, at)
+        daily(s, datetime(2027, 1, 1, 0, 30, tzinfo=UTC))
+    assert _queued(sessions, womens_day) == ["【姑苏汽车】王女士，节日快乐！回T退订"]
+    assert _queued(sessions, new_year) == [
+        "【姑苏汽车】张先生，新年快乐！回T退订", "【姑苏汽车】王女士，新年快乐！回T退订",
+        "【姑苏汽车】苏州顺达物流有限公司，新年快乐！回T退订",
+    ]  # fmt: skip
