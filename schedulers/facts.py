@@ -7,7 +7,7 @@ and lookahead decide exactly."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
@@ -32,7 +32,7 @@ class Delivered(NamedTuple):
     delivered_on: date
     delivered_at: datetime | None
     serviced: bool  # a maintenance repair order since the delivery
-    readings: tuple[tuple[date, int], ...] = ()  # first and last odometer readings (first service)
+    readings: Sequence[tuple[date, int]] = ()  # odometer readings (first service)
 
 
 class Closed(NamedTuple):
@@ -124,24 +124,27 @@ def deliveries_for_first_service(
     latest = today + LOOKAHEAD + t.first_service_lead + timedelta(days=1)
     earliest = today - t.first_service_grace - t.horizon - timedelta(days=31 * 3)
     start = earliest - timedelta(days=31 * t.first_service_months)
-    cars = select(Delivery.vehicle_id).where(
-        Delivery.store_id == store_id, Delivery.delivered_on.between(start, latest)
-    )
-    summary = _summary(session, cars, None, t)  # the odometer readings of the cars' visits
-    s = summary.c
-    query = (
-        _delivery_query(store_id, [(start, latest)])
-        .outerjoin(summary, summary.c.vehicle_id == Delivery.vehicle_id)
-        .add_columns(s.first_at, s.first_km, s.last_at, s.last_km)
-    )
-    for row in _stream(session, query):
-        customer_id, vehicle_id, vin, delivered_on, delivered_at, serviced = row[:6]
-        first_at, first_km, last_at, last_km = row[6:]
-        read = ((_day(first_at, t.tz), first_km), (_day(last_at, t.tz), last_km))
-        yield Delivered(
-            customer_id, vehicle_id, vin, delivered_on, delivered_at, bool(serviced),
-            read if first_at is not None else (),
-        )  # fmt: skip
+    cars = [d for d in _deliveries(session, store_id, [(start, latest)]) if not d.serviced]
+    readings = _readings(session, [d.vehicle_id for d in cars], t)
+    for d in cars:
+        yield d._replace(readings=readings.get(d.vehicle_id, ()))
+
+
+def _readings(session: Session, vehicle_ids: list[int], t: Timing) -> dict[int, list]:
+    """The odometer readings of each car's repair orders, as (local day, km): read by key
+    (the cars' index) rather than summed over the whole archive, for the few cars of a rule."""
+    found: dict[int, list] = {}
+    conn = session.connection()
+    for i in range(0, len(vehicle_ids), STREAM):
+        ro = RepairOrder
+        query = (
+            select(ro.vehicle_id, ro.opened_at, ro.odometer_km)
+            .where(where_in(conn, ro.vehicle_id, vehicle_ids[i : i + STREAM]))
+            .where(ro.odometer_km >= 0)
+        )
+        for vehicle_id, opened_at, km in _stream(session, query):
+            found.setdefault(vehicle_id, []).append((_day(opened_at, t.tz), km))
+    return found
 
 
 def _deliveries(session: Session, store_id: int, spans) -> Iterator[Delivered]:

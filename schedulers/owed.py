@@ -104,8 +104,6 @@ def _after_repair(session, store_id, now, t) -> Iterator[Owed]:
 
 def _first_service(session, store_id, now, t) -> Iterator[Owed]:
     for d in facts.deliveries_for_first_service(session, store_id, _today(now, t), t):
-        if d.serviced:
-            continue
         odo = Odometer.estimate(d.readings, d.delivered_on, t.km_per_day)
         window = rules.first_maintenance(d.delivered_on, t, odo)
         yield Owed(d.customer_id, d.vehicle_id, delivery_source(d.vin, d.delivered_on), window)
