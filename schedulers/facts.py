@@ -141,6 +141,7 @@ def _readings(session: Session, vehicle_ids: list[int], t: Timing) -> dict[int, 
             select(ro.vehicle_id, ro.opened_at, ro.odometer_km)
             .where(where_in(conn, ro.vehicle_id, vehicle_ids[i : i + STREAM]))
             .where(ro.odometer_km >= 0)
+            .order_by(ro.vehicle_id, ro.opened_at, ro.odometer_km)  # a day's in the order taken
         )
         for vehicle_id, opened_at, km in _stream(session, query):
             found.setdefault(vehicle_id, []).append((_day(opened_at, t.tz), km))
