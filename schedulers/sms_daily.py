@@ -7,7 +7,8 @@ twice.
 - holiday greetings: every customer on the occasion's day, companies too (greeted by their
   name); Women's Day: female customers, not companies;
 - maintenance and insurance reminders: customers with such a follow-up the planner made due
-  today (the reminder names the car and the date);
+  today (the reminder names the car and the date: the day the service falls due, the day the
+  insurance expires);
 - the repair follow-up that reached nobody: customers whose repair follow-up call ran out of
   tries or time since yesterday (not those who refused it, withdrew consent, had no usable
   number or were the wrong person), so that they still hear from the store.
@@ -35,6 +36,8 @@ from storage.sms.codes import Audience, CampaignState, Kind
 
 log = logging.getLogger("huifang.scheduler")
 MAINTENANCE_TYPES = (TaskType.MAINTENANCE, TaskType.FIRST_MAINTENANCE)
+FIRST_SERVICE_LEAD = "first_maintenance.lead_days"  # the planner's (schedulers/settings.py)
+ZERO = timedelta()
 
 
 def birthdays(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo) -> list[Target]:
@@ -56,10 +59,11 @@ def holiday(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo) ->
 
 
 def _due_items(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo, types) -> list:
+    """(customer, vehicle, due at, task type) of the follow-ups of ``types`` due today."""
     start = datetime.combine(today, time(), tz).astimezone(UTC)
     return list(
         session.execute(
-            select(CallTask.customer_id, TaskItem.vehicle_id, TaskItem.due_at, TaskItem.deadline_at)
+            select(CallTask.customer_id, TaskItem.vehicle_id, TaskItem.due_at, TaskItem.task_type)
             .join(CallTask, CallTask.id == TaskItem.task_id)
             .where(
                 TaskItem.store_id == parent.store_id,
@@ -73,8 +77,16 @@ def _due_items(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo,
 
 
 def maintenance(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo) -> list[Target]:
+    """``{date}`` is the day the service falls due, not the call's deadline: a maintenance
+    reminder is due on that day, a first service's the store's lead days before it."""
+    lead = timedelta(days=load_settings(session, parent.store_id).number(FIRST_SERVICE_LEAD))
     items = _due_items(session, parent, today, tz, MAINTENANCE_TYPES)
-    return [Target(c, v, deadline.astimezone(tz).date()) for c, v, _, deadline in items]
+    return [
+        Target(
+            c, v, due.astimezone(tz).date() + (lead if kind == TaskType.FIRST_MAINTENANCE else ZERO)
+        )
+        for c, v, due, kind in items
+    ]
 
 
 def insurance(session: Session, parent: SmsCampaign, today: date, tz: ZoneInfo) -> list[Target]:

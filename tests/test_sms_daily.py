@@ -41,10 +41,11 @@ def test_a_leap_day_birthday_is_greeted_on_the_28th_in_other_years():
     assert birthday_today(date(2000, 2, 29), date(2028, 2, 29))
 
 
-def _standing(s, shop, kind, body, occasion=None) -> int:
+def _standing(s, shop, kind, body, occasion=None, language="zh_Hans") -> int:
     c = SmsCampaign(
         store_id=shop.id, name=f"每日{kind}", kind=kind, occasion=occasion,
         purpose=purpose_of(kind), body=body, audience=Audience.AUTO, state=CampaignState.APPROVED,
+        language=language,
     )  # fmt: skip
     s.add(c)
     s.flush()
@@ -96,9 +97,10 @@ def test_birthday_greetings_go_to_todays_birthdays(sessions):
 
 
 def _task(
-    s, shop, customer_id, task_type, status, due, vehicle_id=None, closed=None, reason=None
-) -> None:
-    deadline = due + timedelta(days=30)
+    s, shop, customer_id, task_type, status, due, vehicle_id=None, closed=None, reason=None,
+    deadline=None,
+) -> None:  # fmt: skip
+    deadline = deadline or due + timedelta(days=30)
     task = CallTask(store_id=shop.id, customer_id=customer_id, status=status, due_at=due,
                     deadline_at=deadline, next_attempt_at=due, closed_at=closed,
                     closed_reason=reason)  # fmt: skip
@@ -123,7 +125,7 @@ def test_reminders_name_the_car_and_the_date_and_the_unreachable_hear_from_the_s
         _task(s, shop, ids[2], TaskType.REPAIR_3DC, TaskStatus.UNREACHABLE, now - timedelta(days=3),
               closed=now - timedelta(hours=5), reason=ClosedReason.UNREACHABLE)  # fmt: skip
         upkeep = _standing(
-            s, shop, Kind.MAINTENANCE, "{customer}，您的{car}（{plate}）请于{date}前保养。"
+            s, shop, Kind.MAINTENANCE, "{customer}，您的{car}（{plate}）保养时间为{date}。"
         )
         cover = _standing(s, shop, Kind.INSURANCE, "{customer}，{plate}的保险{date}到期。")
         missed = _standing(
@@ -132,7 +134,7 @@ def test_reminders_name_the_car_and_the_date_and_the_unreachable_hear_from_the_s
     with session_scope(sessions) as s:
         daily(s, now)
     assert _queued(sessions, upkeep) == [
-        "【姑苏汽车】张先生，您的K5（苏E12345）请于12月19日前保养。"
+        "【姑苏汽车】张先生，您的K5（苏E12345）保养时间为11月19日。"
     ]
     assert _queued(sessions, cover) == ["【姑苏汽车】张先生，苏E12345的保险1月2日到期。"]
     assert _queued(sessions, missed) == [
@@ -178,3 +180,43 @@ def test_holiday_greetings_go_to_companies_by_name_but_womens_day_only_to_women(
         "【姑苏汽车】张先生，新年快乐！回T退订", "【姑苏汽车】王女士，新年快乐！回T退订",
         "【姑苏汽车】苏州顺达物流有限公司，新年快乐！回T退订",
     ]  # fmt: skip
+
+
+UPKEEP = {
+    "zh_Hans": "{customer}，您的{car}（{plate}）保养时间为{date}，欢迎致电{hotline}预约。",
+    "en": "{customer}, your {car} ({plate}) is due for service on {date}. Call {hotline} to book.",
+}
+
+
+def test_a_maintenance_reminder_gives_the_day_the_service_falls_due_not_the_calls_deadline(
+    sessions,
+):
+    """The first service, expected 30 days after its reminder (first_maintenance.lead_days),
+    names that day, not the call's deadline 14 days after it; a later service falls due on the
+    day its reminder goes out."""
+    now = datetime(2026, 11, 19, 1, 0, tzinfo=UTC)
+    with session_scope(sessions) as s:
+        shop = sms_seed.store(s)
+        zhang, wang = sms_seed.customers(s, shop, 2, marketing=False)
+        for customer_id, plate in ((zhang, "苏E12345"), (wang, "苏E54321")):
+            vin = f"LVSHCAMB1CE{plate[-5:]}0"
+            s.add(Vehicle(store_id=shop.id, customer_id=customer_id, vin=vin, plate=plate,
+                          model="K5"))  # fmt: skip
+        s.flush()
+        _task(s, shop, zhang, TaskType.FIRST_MAINTENANCE, TaskStatus.PENDING, now,
+              deadline=now + timedelta(days=44))  # expected 12-19, deadline 2027-01-02  # fmt: skip
+        _task(s, shop, wang, TaskType.MAINTENANCE, TaskStatus.PENDING, now)
+        chinese = _standing(s, shop, Kind.MAINTENANCE, UPKEEP["zh_Hans"])
+        english = _standing(s, shop, Kind.MAINTENANCE, UPKEEP["en"], language="en")
+    with session_scope(sessions) as s:
+        daily(s, now)
+    assert _queued(sessions, chinese) == [
+        "【姑苏汽车】张先生，您的K5（苏E12345）保养时间为12月19日，欢迎致电0512-6000-8000预约。",
+        "【姑苏汽车】王女士，您的K5（苏E54321）保养时间为11月19日，欢迎致电0512-6000-8000预约。",
+    ]
+    assert _queued(sessions, english) == [
+        "【姑苏汽车】Mr 张, your K5 (苏E12345) is due for service on 19 Dec 2026. "
+        "Call 0512-6000-8000 to book.",
+        "【姑苏汽车】Ms 王, your K5 (苏E54321) is due for service on 19 Nov 2026. "
+        "Call 0512-6000-8000 to book.",
+    ]
