@@ -252,3 +252,36 @@ def test_a_supervisor_decides_on_a_message_left_unknown(site):
     with session_scope(_sessions(app)) as s:
         assert s.get_one(SmsOutbox, row.id).state == State.QUEUED
         assert s.get_one(SmsCampaign, s.get_one(SmsOutbox, row.id).campaign_id).state == "sending"
+
+
+def _kind_template(app, store_id: int, kind: str) -> int:
+    from storage.models import SmsTemplate
+    from storage.sms.codes import purpose_of
+
+    with session_scope(_sessions(app)) as s:
+        t = SmsTemplate(store_id=store_id, name=f"车主活动 {kind}", kind=kind,
+                        purpose=purpose_of(kind), body_zh="{customer}，周六车主活动。")  # fmt: skip
+        s.add(t)
+        s.flush()
+        return t.id
+
+
+@pytest.mark.parametrize(("kind", "asks"), [("event", True), ("promotion", True), ("recall", True),
+                                            ("birthday", False)])  # fmt: skip
+def test_event_notices_promotions_and_recalls_may_ask_for_an_rsvp_by_reply(site, kind, asks):
+    app, archive = site
+    template_id = _kind_template(app, archive.store, kind)
+    rep = _client(app, "rep")
+    created = rep.post("/sms/campaigns/", data={
+        "csrf_token": _token(rep), "template_id": str(template_id), "audience": "upload",
+        "rsvp": "1", "file": (io.BytesIO(b"13800138000\n"), "list.csv"),
+    }, content_type="multipart/form-data")  # fmt: skip
+    if not asks:
+        assert created.status_code == 400
+        assert "活动通知、促销和召回通知" in created.get_data(as_text=True)
+        return
+    assert created.status_code == 302, created.get_data(as_text=True)
+    page = rep.get(created.headers["Location"]).get_data(as_text=True)
+    assert "回复1报名，回复2不参加" in page  # the sample asks for the reply
+    form = rep.get("/sms/campaigns/").get_data(as_text=True)
+    assert "活动通知、促销和召回通知" in form  # the form says which messages may ask

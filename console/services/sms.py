@@ -29,6 +29,7 @@ from storage.models import (
 from storage.sms import campaigns, outbox, render, report, text
 from storage.sms.audience import message_for
 from storage.sms.codes import (
+    RSVP_KINDS,
     Audience,
     CampaignState,
     Kind,
@@ -224,7 +225,11 @@ def create_campaign(
         raise InvalidInput(N_("only greetings and reminders are sent every day"), field="audience")
     if audience == Audience.UPLOAD and not upload:
         raise InvalidInput(N_("choose the file with the phone numbers"), field="file")
-    rsvp = template.kind == Kind.EVENT and values.get("rsvp") == "1"
+    rsvp = values.get("rsvp") == "1"
+    if rsvp and template.kind not in RSVP_KINDS:
+        raise InvalidInput(
+            N_("only event notices, promotions and recalls ask for a reply"), field="rsvp"
+        )
     campaign = campaigns.new_campaign(
         session,
         store_id=template.store_id, name=name, kind=template.kind, occasion=template.occasion,

@@ -26,6 +26,11 @@ class Kind(StrEnum):
 MARKETING_KINDS = frozenset({Kind.HOLIDAY, Kind.BIRTHDAY, Kind.EVENT, Kind.PROMOTION})
 
 
+# what may ask for a reply, 1 coming or 2 not (issue 7: club activities, owner training,
+# promotions, recalls)
+RSVP_KINDS = frozenset({Kind.EVENT, Kind.PROMOTION, Kind.RECALL})
+
+
 def purpose_of(kind: str) -> Purpose:
     return Purpose.MARKETING if kind in MARKETING_KINDS else Purpose.SERVICE
 
