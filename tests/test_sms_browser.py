@@ -206,7 +206,9 @@ def test_a_campaign_on_a_segment_is_approved_sent_and_reported(web, chromium):
     _shot(boss, "campaign-report")
     export = boss.request.get(boss.url + "/export?format=csv")
     rows = list(csv.reader(io.StringIO(export.text().lstrip("\ufeff"))))
-    assert len(rows) == 1 + targeted, "a header and one line per targeted customer"
+    recipients = rows[rows.index([]) + 1 :]
+    assert rows[1] == ["目标客户", str(targeted)], "the report's figures come first"
+    assert len(recipients) == 1 + targeted, "then a header and one line per targeted customer"
     boss.context.close()
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -149,13 +149,66 @@ def test_a_campaign_from_an_uploaded_list_is_approved_reported_and_exported(site
     assert re.search(r'data-testid="fig-targeted">1<', report)
     exported = boss.get(f"/sms/campaigns/{campaign_id}/export?format=csv")
     lines = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
-    assert (
-        lines[0][:3] == ["客户", "电话", "状态"]
-        and lines[1][0] == "张伟"
-        and lines[1][2] == "待发送"
-    )
+    header = lines.index(["客户", "电话", "状态", "原因", "条数", "发送时间", "服务商编号"])
+    assert lines[header + 1][0] == "张伟" and lines[header + 1][2] == "待发送"
     xlsx = boss.get(f"/sms/campaigns/{campaign_id}/export?format=xlsx")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def _report_of(app, store_id: int) -> int:
+    """A campaign to six: one delivered (who then opted out and replied), one failed, one sent,
+    and three excluded: no consent, opted out before, no valid mobile."""
+    from storage.models import Phone, SmsReply, Store
+
+    now = datetime.now(UTC)
+    with session_scope(_sessions(app)) as s:
+        store = s.get_one(Store, store_id)
+        ids = sms_seed.customers(s, store, 3, start=600)
+        silent = sms_seed.customers(s, store, 1, marketing=False, start=700)
+        gone = sms_seed.customers(s, store, 1, start=800)
+        landline = sms_seed.customers(s, store, 1, start=900)
+        consent.record(s, gone[0], consent.Channel.SMS, consent.Purpose.MARKETING, False,
+                       source="sms_reply", at=now)  # fmt: skip
+        s.get_one(
+            Phone, s.scalar(select(Phone.id).where(Phone.customer_id == landline[0]))
+        ).e164 = "+8651268001234"
+        c = sms_seed.campaign(s, store, ids + silent + gone + landline)
+        rows = s.scalars(
+            select(SmsOutbox).where(SmsOutbox.campaign_id == c.id, SmsOutbox.state == "queued")
+        ).all()
+        for row, state in zip(rows, (State.DELIVERED, State.FAILED, State.SENT), strict=True):
+            row.state, row.sent_at, row.provider_id = state, now, f"SM{row.id}"
+            row.reason = "undelivered" if state == State.FAILED else None
+        consent.record(s, ids[0], consent.Channel.SMS, consent.Purpose.MARKETING, False,
+                       source="sms_reply", at=now + timedelta(minutes=1))  # fmt: skip
+        s.add(SmsReply(provider="twilio", provider_id="SMin1", from_phone=rows[0].phone, body="T",
+                       intent="opt_out", campaign_id=c.id, customer_ids=[ids[0]],
+                       received_at=now))  # fmt: skip
+        return c.id
+
+
+FIGURES = {"目标客户": 6, "已排除": 3, "已排除：未同意接收短信": 1, "已排除：已退订": 1,
+           "已排除：无有效手机号": 1, "已发送": 3, "已送达": 1, "失败": 1, "发送后退订": 1,
+           "回复": 1}  # fmt: skip
+
+
+def test_the_exported_report_carries_the_campaigns_figures_before_its_recipients(site):
+    from openpyxl import load_workbook
+
+    app, archive = site
+    campaign_id = _report_of(app, archive.store)
+    boss = _client(app, "boss")
+    exported = boss.get(f"/sms/campaigns/{campaign_id}/export?format=csv")
+    lines = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    blank = lines.index([])
+    figures = {label: value for label, value in lines[1:blank]}
+    assert lines[0][0] == "报告" and {k: int(figures[k]) for k in FIGURES} == FIGURES
+    assert lines[blank + 1][:3] == ["客户", "电话", "状态"] and len(lines) == blank + 2 + 6
+    xlsx = boss.get(f"/sms/campaigns/{campaign_id}/export?format=xlsx")
+    book = load_workbook(io.BytesIO(xlsx.data), read_only=True)
+    recipients, report = (list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets)
+    assert recipients[0][:3] == ("客户", "电话", "状态") and len(recipients) == 1 + 6
+    assert {label: value for label, value in report[1:] if label in FIGURES} == FIGURES
 
 
 def _signed_post(http, path: str, form: dict, sign: bool = True, token: str | None = None):

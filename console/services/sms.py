@@ -1,16 +1,14 @@
 """The SMS screens' services: templates (a new version on each change, a live preview with the
 part counter), campaigns (drafted on a segment or an uploaded list, approved by a supervisor,
-reported and exported), and the messages a crash left unknown. Every read and write is
-limited to the user's stores."""
+reported; exported by sms_export.py), and the messages a crash left unknown. Every read and
+write is limited to the user's stores."""
 
 from __future__ import annotations
 
-import csv
 import io
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -336,54 +334,6 @@ def approve(session: Session, user_id: int, campaign_id: int, now: datetime, tz:
 
 def cancel(session: Session, user_id: int, campaign_id: int, now: datetime) -> int:
     return campaigns.cancel(session, campaign_of(session, user_id, campaign_id), now)
-
-
-EXPORT_HEADER = ("customer", "phone", "state", "reason", "parts", "sent_at", "provider_id")
-
-
-def export(
-    session: Session,
-    user_id: int,
-    campaign_id: int,
-    fmt: str,
-    header: list[str],
-    texts: dict,
-    tz: ZoneInfo,
-) -> tuple[bytes, str, str]:
-    """The report's figures and every recipient's row as CSV (UTF-8 with BOM) or XLSX."""
-    c = campaign_of(session, user_id, campaign_id)
-    rows = [
-        [name, readable_phone(phone) if phone else "", texts.get(state, state),
-         texts.get(reason, reason or ""), parts,
-         sent_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if sent_at else "", provider_id or ""]
-        for name, phone, state, reason, parts, sent_at, provider_id in report.recipients(session, c)
-    ]  # fmt: skip
-    name = f"sms-campaign-{c.id}"
-    if fmt == "xlsx":
-        book = Workbook(write_only=True)
-        sheet = book.create_sheet("recipients")
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_safe(v) for v in row])
-        out = io.BytesIO()
-        book.save(out)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return out.getvalue(), f"{name}.xlsx", mimetype
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([_safe(v) for v in row] for row in rows)
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8"), f"{name}.csv", "text/csv; charset=utf-8"
-
-
-def _safe(value: object) -> object:
-    if (
-        isinstance(value, str)
-        and value.startswith(("=", "+", "-", "@"))
-        and not value.startswith("+86")
-    ):
-        return "'" + value
-    return value
 
 
 # ---------- unknown messages ----------

@@ -1,7 +1,7 @@
 """Campaigns (短信活动): the list, the builder (a template, a saved segment or an uploaded list
 of numbers, a send time), the campaign's page (what customers will read, the audience, the
 rejected lines of the list, the report), approval by a supervisor, cancelling, and the report's
-export as CSV or XLSX."""
+export (its figures and its recipients) as CSV or XLSX."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from flask_login import current_user
 from console.access import Permission as P
 from console.access import can, requires
 from console.db import config, transaction, utcnow
-from console.services import sms
+from console.services import sms, sms_export
 from console.sms.common import LABELS, error_page, label
 from storage.errors import DomainError, InvalidInput
 from storage.sms.codes import REASON_LABELS, STATE_LABELS
@@ -101,9 +101,10 @@ def export(campaign_id: int):
         _("Provider id"),
     ]
     texts = {k: _(v) for k, v in {**STATE_LABELS, **REASON_LABELS}.items()}
+    labels = {k: _(v) for k, v in sms_export.FIGURE_LABELS.items()}
     with transaction() as s:
-        data, name, mimetype = sms.export(
-            s, current_user.id, campaign_id, fmt, header, texts, config().tz
+        data, name, mimetype = sms_export.export(
+            s, current_user.id, campaign_id, fmt, header, texts, labels, config().tz
         )
     return Response(
         data, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={name}"}
