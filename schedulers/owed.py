@@ -4,7 +4,7 @@ in calls. Sources are stable per fact, so an item owed twice is planned once."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -61,7 +61,8 @@ def owed(
     if RuleSet.CALENDAR in sets:
         producers += [
             lambda s: _first_service(s, store_id, now, t),
-            lambda s: _maintenance(s, store_id, now, t),
+            lambda s: _maintenance(now, t, facts.serviced_cars(s, store_id, _today(now, t), t)),
+            lambda s: _maintenance(now, t, facts.unserviced_cars(s, store_id, t)),
             lambda s: _periodic(s, store_id, now, t),
             lambda s: _insurance(s, store_id, now, t),
             lambda s: _churn(s, store_id, now, t),
@@ -118,15 +119,11 @@ def _days_near(now: datetime, t: Timing, deadline_days: timedelta) -> Callable[[
     return lambda day: earliest <= day <= latest
 
 
-def _maintenance(session, store_id, now, t) -> Iterator[Owed]:
+def _maintenance(now, t, cars: Iterable[facts.Serviced]) -> Iterator[Owed]:
     """One reminder per car and last service; for a car never serviced here, per last visit
-    of any kind, or per delivery, after the first service (the first-service reminder's band)."""
+    of any kind, or per delivery, after the first service (the first-service reminder's band).
+    Serviced and never-serviced cars are read side by side, by two producers."""
     near = _days_near(now, t, t.maintenance_deadline)
-    today = _today(now, t)
-    cars = chain(
-        facts.serviced_cars(session, store_id, today, t),
-        facts.unserviced_cars(session, store_id, t),
-    )
     for car in cars:
         odo = Odometer.estimate(car.readings, car.delivered_on, t.km_per_day)
         from_km = t.first_service_km if car.last_ro == "delivery" else 0
