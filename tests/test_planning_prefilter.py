@@ -31,7 +31,7 @@ def archive(db_url):
 def _reminders(s, store_id, now, t):
     return {
         (o.source, o.window)
-        for o in owed._maintenance(s, store_id, now, t)
+        for o in owed._maintenance(now, t, facts.serviced_cars(s, store_id, owed._today(now, t), t))
         if not o.window.beyond_horizon(now, t.horizon) and o.window.due <= now + owed.LOOKAHEAD
     }
 
