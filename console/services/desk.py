@@ -16,7 +16,14 @@ from dialer.seat import close_task, first_usable_phone, release_preview
 from schedulers.planner import book_callback
 from storage import consent
 from storage.codes import AgentState as S
-from storage.codes import ChurnDirection, ChurnReason, ComplaintCategory, PhoneValidity, TaskStatus
+from storage.codes import (
+    ChurnDirection,
+    ChurnReason,
+    ClosedReason,
+    ComplaintCategory,
+    PhoneValidity,
+    TaskStatus,
+)
 from storage.codes import ConversationOutcome as C
 from storage.consent import Channel, Purpose
 from storage.errors import N_, DomainError, InvalidInput
@@ -212,7 +219,7 @@ def _wrong_person(session: Session, attempt: CallAttempt, now: datetime) -> None
     if now < task.deadline_at and first_usable_phone(session, task.customer_id) is not None:
         task.status, task.claimed_by_id, task.next_attempt_at = TaskStatus.PENDING, None, now
         return
-    close_task(task, C.WRONG_PERSON.value, now)
+    close_task(task, ClosedReason.WRONG_PERSON, now)
 
 
 def _callback_time(raw: object, tz: ZoneInfo) -> datetime:
