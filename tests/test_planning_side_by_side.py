@@ -91,6 +91,17 @@ def test_snapshot_sessions_see_the_transactions_snapshot_on_postgresql(db_url):
     engine.dispose()
 
 
+def _small_bench_store(engine, factory) -> int:
+    """The benchmark's store and archive, at a small size: its id."""
+    with session_scope(factory) as s:
+        store = Store(code=STORE_CODE, name="Bench store", timezone=str(TZ))
+        s.add(store)
+        s.flush()
+        store_id = store.id
+    generate(engine, store_id, Size.of(0.002))
+    return store_id
+
+
 def _calls(s) -> list[tuple]:
     return sorted(
         (t.customer_id, tuple(t.types), t.due_at, t.deadline_at, t.next_attempt_at)
@@ -110,12 +121,7 @@ def test_plan_read_side_by_side_equals_plan_read_in_turn(db_url, monkeypatch):
     monkeypatch.setattr("schedulers.planner.snapshot_sessions", spied)
     engine = make_engine(db_url)
     factory = make_session_factory(engine)
-    with session_scope(factory) as s:
-        store = Store(code=STORE_CODE, name="Bench store", timezone=str(TZ))
-        s.add(store)
-        s.flush()
-        store_id = store.id
-    generate(engine, store_id, Size.of(0.002))
+    store_id = _small_bench_store(engine, factory)
     with factory() as s:  # a transaction that wrote first reads in turn
         s.execute(sa.update(Store).values(name=Store.name))
         in_turn = plan_store(s, s.get_one(Store, store_id), NOW)
@@ -165,12 +171,7 @@ def test_plan_writes_with_cached_foreign_key_plans_and_reads_with_custom_ones(pg
     monkeypatch.setattr(planner, "CHUNK", 100)  # reads and writes in turn
     monkeypatch.setattr(planner, "WRITE_EVERY", 50)
     factory = make_session_factory(engine)
-    with session_scope(factory) as s:
-        store = Store(code=STORE_CODE, name="Bench store", timezone=str(TZ))
-        s.add(store)
-        s.flush()
-        store_id = store.id
-    generate(engine, store_id, Size.of(0.002))
+    store_id = _small_bench_store(engine, factory)
     for wrote_first in (False, True):  # side by side; in turn, on the plan's own session
         seen.clear()
         with factory() as s:
