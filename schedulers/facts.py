@@ -199,17 +199,11 @@ def closed_repair_orders(
         yield Closed(*row)
 
 
-def _maintenance_earliest(today: date, t: Timing) -> date:
-    """The oldest last service whose reminder can still be owed (at the latest it falls due
-    ``maintenance_months`` after it)."""
-    earliest = today - timedelta(days=31 * t.maintenance_months) - t.maintenance_deadline
-    return earliest - t.horizon - timedelta(days=1)
-
-
 def serviced_cars(session: Session, store_id: int, today: date, t: Timing) -> Iterator[Serviced]:
     """Cars whose last maintenance visit is recent enough for the next reminder to fall due
     around today (at the latest it does ``maintenance_months`` after that visit)."""
-    earliest = _maintenance_earliest(today, t)
+    earliest = today - timedelta(days=31 * t.maintenance_months) - t.maintenance_deadline
+    earliest -= t.horizon + timedelta(days=1)
     cars = (
         select(RepairOrder.vehicle_id)
         .where(RepairOrder.store_id == store_id, RepairOrder.ro_type == RepairType.MAINTENANCE)
